@@ -1,0 +1,3 @@
+from pkm.cli import main
+
+main()
