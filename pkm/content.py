@@ -7,6 +7,8 @@ database, the terminal and later published digests never carry scripts, event ha
 """
 
 import re
+import threading
+from functools import cache
 from html import unescape
 from urllib.parse import urljoin
 
@@ -29,8 +31,48 @@ _BLOCK_TAGS = frozenset(
 )
 _CELL_TAGS = frozenset({"td", "th"})
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|<!--.*?-->", re.S)
-_SPACES_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
+
+
+# The base URL of the `sanitize_html` call running on this thread. nh3 calls the attribute
+# filter back on the calling thread, so one shared Cleaner serves every base URL; building a
+# Cleaner per call (per entry link) would cost more than cleaning a typical entry.
+_CURRENT = threading.local()
+
+
+def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
+    """nh3 attribute filter: drop `data:` links, make URL attributes absolute.
+
+    Never raises: nh3 would only report the error through `sys.unraisablehook` and drop the
+    attribute, so a malformed URL is dropped here explicitly instead.
+    """
+    if attr not in _URL_ATTRIBUTES:
+        return value
+    value = value.strip()
+    head = value[:8].lower()
+    if head.startswith("data:") and not (tag == "img" and attr == "src"):
+        return None
+    if head.startswith(("http://", "https://")):
+        # Already absolute; skipping urljoin here halves the cost of cleaning a typical entry.
+        return value
+    base_url: str | None = getattr(_CURRENT, "base_url", None)
+    if not base_url:
+        return value
+    try:
+        return urljoin(base_url, value)
+    except ValueError:  # e.g. "http://[oops" (an invalid IPv6 host) in either URL
+        return None
+
+
+@cache
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        attributes=_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
+        url_schemes=set(_URL_SCHEMES),
+        clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def sanitize_html(html: str, base_url: str | None = None) -> str:
@@ -39,23 +81,11 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     `data:` URLs survive only on images (inline pictures are common in feeds); on links they
     are dropped like `javascript:`.
     """
-
-    def absolutize(tag: str, attr: str, value: str) -> str | None:
-        if attr not in _URL_ATTRIBUTES:
-            return value
-        value = value.strip()
-        if value.lower().startswith("data:") and not (tag == "img" and attr == "src"):
-            return None
-        return urljoin(base_url, value) if base_url else value
-
-    return nh3.clean(
-        html,
-        attributes=_ATTRIBUTES,
-        attribute_filter=absolutize,
-        url_schemes=set(_URL_SCHEMES),
-        clean_content_tags=set(_CLEAN_CONTENT_TAGS),
-        link_rel="noopener noreferrer nofollow",
-    )
+    _CURRENT.base_url = base_url
+    try:
+        return _cleaner().clean(html)
+    finally:
+        _CURRENT.base_url = None
 
 
 def html_to_text(html: str) -> str:
@@ -63,7 +93,8 @@ def html_to_text(html: str) -> str:
 
     A single regular-expression pass rather than a DOM parse: it runs for every stored
     item, and on sanitized HTML (balanced, no scripts) it gives the same text several times
-    faster.
+    faster. Whitespace is collapsed with `str.split()` rather than a regular expression
+    (several times faster on long lines), so every Unicode space counts as one.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -75,7 +106,7 @@ def html_to_text(html: str) -> str:
         return ""
 
     text = unescape(_TAG_RE.sub(replace, html))
-    lines = (_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -152,3 +152,17 @@ class SourceResult:
     retry_after_at: datetime | None = None
     redirected_to: str | None = None  # a permanent redirect that was applied
     notes: tuple[str, ...] = field(default=())  # e.g. "redirect onto an existing source"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What `seek add` / `seek save` / `seek import` did with one URL or path the user gave."""
+
+    input: str
+    source_url: str | None = None  # the source (or saved item) URL as stored
+    created: bool = False  # False: it already existed (a no-op) or it failed
+    error: str | None = None
+    message: str | None = None  # e.g. which of several discovered feeds was chosen
+    title: str | None = None
+    new_items: int = 0
+    item_id: int | None = None

@@ -1,0 +1,46 @@
+# The two set-up commands of the README:
+#   make demo   install pkm in .venv and run it end to end on examples/ (offline)
+#   make test   install the test dependencies in .venv and run the whole test suite
+# .ci/run calls `make test`, then `make corpus` (the checks over ../shared/corpus).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test corpus check lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+demo: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+corpus: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m corpus
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check pkm tests benchmarks
+	$(BIN)/ruff format --check pkm tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+check: lint test
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/seek.py
+	$(BIN)/python benchmarks/extraction.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""Where pkm keeps its files, and the settings read from `pkm.toml`.
+
+The home folder is `--home DIR`, else `$PKM_HOME`, else the platform's user data dir. It holds
+`pkm.toml` (settings), `pkm.db` (the index), `notes/` (the vault) and `pkm.lock`.
+"""
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from pkm.errors import ConfigError
+
+
+def resolve_home(cli_value: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    """Pick the home folder: the CLI option wins over PKM_HOME, which wins over the platform default."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    if env.get("PKM_HOME"):
+        return Path(env["PKM_HOME"]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("pkm", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def db(self) -> Path:
+        return self.home / "pkm.db"
+
+    @property
+    def config(self) -> Path:
+        return self.home / "pkm.toml"
+
+    @property
+    def notes(self) -> Path:
+        return self.home / "notes"
+
+    @property
+    def lock(self) -> Path:
+        return self.home / "pkm.lock"
+
+
+@dataclass(frozen=True)
+class SeekSettings:
+    """The `[seek]` table of pkm.toml. Each key can also be set as PKM_SEEK_<KEY> in the environment."""
+
+    concurrency: int = 16  # requests in flight at once, over all hosts
+    per_host: int = 2  # requests in flight at once to one host
+    connect_timeout: float = 10.0  # seconds
+    read_timeout: float = 30.0  # seconds
+    max_body_mb: float = 20.0  # a larger (decoded) body is refused
+    interval_minutes: int = 60  # how often a source is due, at the least
+    jitter_minutes: int = 5  # random extra delay so sources spread over cron runs
+    max_backoff_hours: int = 24  # failures and server hints never push a source further out
+    user_agent: str = ""  # empty: "pkm/<version> (+<url>)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    seek: SeekSettings = field(default_factory=SeekSettings)
+
+    @classmethod
+    def load(cls, path: Path, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read pkm.toml (a missing file means defaults) and apply PKM_SEEK_* overrides.
+
+        Unknown keys and wrong types are errors naming the key: a typo in a cron job's
+        config should fail loudly, not be silently ignored.
+        """
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"broken config: {path}: {e}") from None
+        except OSError as e:
+            raise ConfigError(f"cannot read config: {path}: {e.strerror}") from None
+        unknown = set(data) - {"seek"}
+        if unknown:
+            raise ConfigError(f"unknown section in {path}: [{sorted(unknown)[0]}]")
+        seek_table = data.get("seek", {})
+        if not isinstance(seek_table, dict):
+            raise ConfigError(f"[seek] must be a table in {path}")
+        seek = _apply(SeekSettings(), seek_table, f"{path}: seek")
+        env_values = {
+            f.name: env[f"PKM_SEEK_{f.name.upper()}"]
+            for f in fields(SeekSettings)
+            if env and f"PKM_SEEK_{f.name.upper()}" in env
+        }
+        seek = _apply(seek, env_values, "environment: PKM_SEEK", from_text=True)
+        return cls(seek=seek)
+
+
+def _apply(base: Any, values: Mapping[str, Any], where: str, *, from_text: bool = False) -> Any:
+    known = {f.name: f for f in fields(base)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting: {where}.{key}")
+        kind = type(getattr(base, key))
+        try:
+            if from_text:
+                value = kind(value)
+            elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"invalid setting: {where}.{key} must be {kind.__name__}, got {value!r}"
+            ) from None
+        if kind in (int, float) and value <= 0 and key != "jitter_minutes":
+            raise ConfigError(f"invalid setting: {where}.{key} must be positive, got {value!r}")
+        changes[key] = value
+    return replace(base, **changes)

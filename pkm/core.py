@@ -1,0 +1,114 @@
+"""The opened pkm: paths, settings, the index, the clock and the run lock, wired in one place.
+
+Services receive a `Pkm` and never build their own store or HTTP client, so tests can hand
+them a fixed clock or a fake fetcher.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pkm._util.timeutil import utc_now
+from pkm.config import Paths, Settings
+from pkm.errors import ConfigError, LockedError
+
+if TYPE_CHECKING:
+    from pkm.seek.http import HttpClient
+    from pkm.store import Store
+
+
+class Pkm:
+    def __init__(
+        self,
+        home: Path,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        http_factory: "Callable[[Settings], HttpClient] | None" = None,
+    ) -> None:
+        self.paths = Paths(home)
+        self.settings = settings
+        self._clock = clock
+        self._http_factory = http_factory
+        self._store: Store | None = None
+
+    def now(self) -> datetime:
+        """The only clock pkm reads."""
+        return self._clock()
+
+    @property
+    def store(self) -> "Store":
+        """The index, opened (and migrated) on first use."""
+        if self._store is None:
+            from pkm.store import Store
+
+            self._store = Store.open(self.paths.db)
+        return self._store
+
+    def http(self) -> "HttpClient":
+        """A new HTTP client configured from settings; the caller closes it."""
+        if self._http_factory is not None:
+            return self._http_factory(self.settings)
+        from pkm.seek.http import HttpClient, default_user_agent
+
+        s = self.settings.seek
+        return HttpClient(
+            concurrency=s.concurrency,
+            per_host=s.per_host,
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            max_bytes=int(s.max_body_mb * 1024 * 1024),
+            user_agent=s.user_agent or default_user_agent(),
+        )
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the home's run lock, or fail at once if another pkm run holds it.
+
+        cron may start `pkm seek` while the previous one still runs: the second must say so
+        and leave, without touching the database. The lock is an OS file lock, so a killed
+        run releases it.
+        """
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.paths.lock)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise LockedError(f"another pkm run is in progress (lock held: {self.paths.lock})") from None
+        except OSError as e:
+            raise ConfigError(f"cannot take the lock {self.paths.lock}: {e.strerror}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def open_pkm(
+    home: Path,
+    *,
+    env: dict[str, str] | None = None,
+    now: datetime | None = None,
+    http_factory: "Callable[[Settings], HttpClient] | None" = None,
+) -> Pkm:
+    """Open the pkm at `home`, creating the folder on first use.
+
+    Raises ConfigError when the home cannot be created or pkm.toml is broken.
+    """
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"unusable home folder: {home}: {e.strerror}") from None
+    if not home.is_dir() or not os.access(home, os.W_OK):
+        raise ConfigError(f"unusable home folder: {home}: not a writable directory")
+    settings = Settings.load(Paths(home).config, env or {})
+    clock = (lambda: now) if now is not None else utc_now
+    return Pkm(home, settings, clock=clock, http_factory=http_factory)

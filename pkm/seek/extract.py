@@ -1,0 +1,284 @@
+"""Read-later article extraction: the bytes of one web page -> `Article`. Pure.
+
+Owns decoding the page (BOM, HTTP charset, `<meta charset>`), making its links absolute,
+and the call into trafilatura for the main text (as Markdown), the article HTML (then
+sanitized with `pkm.content.sanitize_html`) and the metadata (title, author, date, site).
+Does not fetch: the body comes from `pkm.seek.http`. Nothing here touches the network or
+the clock; trafilatura is only ever handed a parsed tree, never a URL it could download.
+
+trafilatura (with lxml, justext, htmldate, dateparser) takes about half a second to import,
+so it is imported inside `extract_article`, keeping `pkm --help` fast.
+"""
+
+import codecs
+import logging
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from pkm.content import sanitize_html
+from pkm.errors import ParseError
+from pkm.models import Article
+
+logger = logging.getLogger("pkm.seek.extract")
+
+# trafilatura options, chosen by running benchmarks/extraction.py over the shared corpus
+# (scrapinghub article-extraction-benchmark + Mozilla Readability test pages):
+# - balanced focus (neither favor_precision nor favor_recall) gave the best mean token F1;
+#   trafilatura 2.3 already retries a short balanced extraction in recall mode by itself.
+# - comments are never part of a saved article.
+# - links are kept (read-later wants them), tables too (their text is part of the article).
+_TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "output_format": "markdown",
+    "include_comments": False,
+    "include_links": True,
+    "include_tables": True,
+    "include_images": False,
+    "include_formatting": True,
+    "favor_precision": False,
+    "favor_recall": False,
+    "with_metadata": True,
+}
+# htmldate: the publication date (not the last update), from markup only; `extensive_search`
+# also guesses from dates in free text, which is slower and less often right.
+_DATE_PARAMS: dict[str, Any] = {
+    "original_date": True,
+    "extensive_search": False,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+# With no `now` given there is no clock to bound dates by; any date before this is accepted.
+_FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
+
+_SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
+# The HTML standard's prescan looks at the first 1024 bytes; real pages put a long <head>
+# before the meta, so look a little further.
+_SNIFF_BYTES = 4096
+_META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
+)
+_XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]+)""")
+_CONTENT_TYPE_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
+# WHATWG Encoding: these labels all mean windows-1252 on the web.
+_WINDOWS_1252_ALIASES = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252"})
+_CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    content_type: str | None = None,
+    now: datetime | None = None,
+) -> Article:
+    """Reduce a web page to its article.
+
+    Args:
+        html: the page as served (bytes, decoded here) or already decoded text.
+        url: the page's final URL: the base for relative links, and `Article.url`.
+        content_type: the HTTP Content-Type header, if known; its charset wins over
+            the page's own `<meta charset>`.
+        now: the time of the fetch, if known; dates after it are not taken for the
+            publication date.
+
+    Returns:
+        The article: `text` is Markdown with absolute links, `html` sanitized HTML,
+        `published` aware UTC (or None).
+
+    Raises:
+        ParseError: the body is not HTML, or no article text could be found in it.
+    """
+    mime = _mime_type(content_type)
+    if mime is not None and mime not in _HTML_TYPES and not mime.startswith("text/"):
+        raise ParseError(url, f"not an HTML page ({mime})")
+    text = html if isinstance(html, str) else decode_html(html, content_type)
+    text = _CONTROL_CHARS_RE.sub("", text)
+    if not text.strip():
+        raise ParseError(url, "empty page")
+
+    # Heavy: see the module docstring.
+    from trafilatura import bare_extraction
+    from trafilatura.htmlprocessing import build_html_output
+    from trafilatura.metadata import Document
+    from trafilatura.utils import load_html
+    from trafilatura.xml import xmltotxt
+
+    # trafilatura and its helpers catch their own errors in most places, but a hostile page
+    # (deep nesting, odd encodings) can still make lxml raise almost anything. A page we
+    # cannot read is a ParseError, like any other unusable page.
+    try:
+        tree = load_html(text)
+        if tree is None:
+            raise ParseError(url, "not an HTML page")
+        base_url = _absolutize_links(tree, url)
+        date_params = {**_DATE_PARAMS, "max_date": _max_date(now)}
+        document = bare_extraction(
+            tree, url=url, date_extraction_params=date_params, **_TRAFILATURA_OPTIONS
+        )
+        if not isinstance(document, Document) or document.body is None:
+            raise ParseError(url, "no article found in page")
+        _clean_targets(document.body, base_url)
+        markdown = _nfc(xmltotxt(document.body, include_formatting=True))
+        if not markdown.strip():
+            raise ParseError(url, "no article found in page")
+        # build_html_output rewrites the body in place, so it runs after the Markdown.
+        article_html = sanitize_html(build_html_output(document), base_url=base_url)
+    except ParseError:
+        raise
+    except Exception as exc:  # see the comment above the try
+        logger.debug("extraction failed for %s", url, exc_info=True)
+        raise ParseError(url, f"unreadable page: {type(exc).__name__}: {exc}") from exc
+
+    return Article(
+        url=url,
+        title=_clean(document.title),
+        author=_clean(document.author),
+        published=_parse_date(document.date),
+        text=markdown.strip(),
+        html=article_html or None,
+        site_name=_clean(document.sitename),
+    )
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Decode a page as browsers do: BOM, then the HTTP charset, then the page's own
+    `<meta charset>` (or XML declaration), then UTF-8, then windows-1252.
+
+    A declared charset that does not fit the bytes is skipped rather than trusted, and the
+    last resort replaces undecodable bytes, so this never fails.
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, errors="replace")
+
+    candidates: list[str] = []
+    if content_type and (match := _CONTENT_TYPE_CHARSET_RE.search(content_type)):
+        candidates.append(match.group(1))
+    head = body[:_SNIFF_BYTES]
+    for pattern in (_XML_ENCODING_RE, _META_CHARSET_RE):
+        if match := pattern.search(head):
+            candidates.append(match.group(1).decode("ascii"))
+    candidates.append("utf-8")
+
+    for label in candidates:
+        encoding = _codec_name(label)
+        if encoding is None:
+            continue
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            logger.debug("page does not decode as its declared %s", label)
+    return body.decode("cp1252", errors="replace")
+
+
+def _codec_name(label: str) -> str | None:
+    """Python's codec for a web charset label, following the WHATWG Encoding mappings
+    that matter in practice; None for labels Python does not know."""
+    try:
+        name = codecs.lookup(label.strip().lower()).name
+    except LookupError:
+        return None
+    if name.replace("-", "_") in _WINDOWS_1252_ALIASES:
+        return "cp1252"
+    # A page that could be read far enough to find a UTF-16 label is not UTF-16.
+    if name.startswith("utf-16"):
+        return "utf-8"
+    return name
+
+
+def _mime_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime or None
+
+
+def _absolutize_links(tree: Any, url: str) -> str:
+    """Make every link of the raw page absolute, honouring `<base href>`, and drop
+    `javascript:`-like hrefs so they never reach the Markdown. Returns the base URL.
+
+    This has to happen before trafilatura sees the tree: it resolves links against the
+    site root only, which breaks path-relative links (`next.html` on `/blog/post/`).
+    """
+    base_url = url
+    for base in tree.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            base_url = _join(url, href) or url
+            break
+    tree.make_links_absolute(base_url, resolve_base_href=False, handle_failures="ignore")
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        if href is not None and not _is_safe_link(href):
+            del anchor.attrib["href"]
+    return base_url
+
+
+def _clean_targets(body: Any, base_url: str) -> None:
+    """Absolutize what trafilatura took from attributes lxml does not know as links
+    (`data-src` of lazy images), and drop unsafe link targets."""
+    for element in body.iter("ref", "graphic"):
+        attr = "target" if element.tag == "ref" else "src"
+        value = element.get(attr)
+        if value is None:
+            continue
+        joined = _join(base_url, value)
+        if joined is None or not _is_safe_link(joined):
+            del element.attrib[attr]
+        else:
+            element.set(attr, joined)
+
+
+def _join(base: str, link: str) -> str | None:
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:  # e.g. an invalid IPv6 host
+        return None
+
+
+def _is_safe_link(link: str) -> bool:
+    try:
+        scheme = urlsplit(link.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in _SAFE_LINK_SCHEMES
+
+
+def _max_date(now: datetime | None) -> str:
+    """htmldate's upper bound for a plausible date: the day after `now` (a page's own
+    time zone may already be a day ahead), or far in the future without a clock."""
+    if now is None:
+        return _FAR_FUTURE.strftime("%Y-%m-%d")
+    return (now.astimezone(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    """htmldate's answer (`_DATE_PARAMS["outputformat"]`) as aware UTC; a date with no
+    offset is taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = _nfc(_WHITESPACE_RE.sub(" ", value)).strip()
+    return value or None
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

@@ -1,0 +1,211 @@
+"""Subscribing: add (with autodiscovery), remove, list, OPML import and export."""
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pkm.errors import InvalidInputError, ParseError
+from pkm.models import AddResult, FeedLink, OutlineSource, Source, SourceKind
+from pkm.seek.update import Fetched, apply_fetch, parse_body, read_file_source
+from pkm.seek.urls import is_http_url, url_key
+
+if TYPE_CHECKING:
+    from pkm.core import Pkm
+
+
+def add_sources(pkm: "Pkm", refs: Sequence[str], tags: Sequence[str] = ()) -> list[AddResult]:
+    """Subscribe to each URL or feed file in `refs`; results in the same order.
+
+    A URL is fetched first: a feed is subscribed as is, an HTML page through the best feed it
+    advertises. Its current entries are stored at once, so the fetch is not wasted. Adding a
+    source that exists adds the tags and is otherwise a no-op.
+    """
+    results: dict[str, AddResult] = {}
+    urls: list[str] = []
+    for ref in dict.fromkeys(r.strip() for r in refs):
+        if is_http_url(ref):
+            existing = pkm.store.find_source(url_key(ref))
+            if existing is not None:
+                results[ref] = _already(pkm, existing, ref, tags)
+            else:
+                urls.append(ref)
+        elif Path(ref).expanduser().is_file():
+            results[ref] = _add_file(pkm, ref, tags)
+        else:
+            results[ref] = AddResult(ref, error="not an http(s) URL or an existing feed file")
+    if urls:
+        results.update(_add_urls(pkm, urls, tags))
+    return [results[r] for r in dict.fromkeys(r.strip() for r in refs)]
+
+
+def _already(pkm: "Pkm", source: Source, ref: str, tags: Sequence[str]) -> AddResult:
+    pkm.store.add_source(source.url, url_key(source.url), source.kind, now=pkm.now(), tags=tags)
+    return AddResult(ref, source_url=source.url, title=source.title, message="already subscribed")
+
+
+def _add_file(pkm: "Pkm", ref: str, tags: Sequence[str]) -> AddResult:
+    uri = Path(ref).expanduser().resolve().as_uri()
+    existing = pkm.store.find_source(uri)
+    if existing is not None:
+        return _already(pkm, existing, ref, tags)
+    fetched = read_file_source(uri)
+    try:
+        parse_body(fetched)
+    except ParseError as e:
+        return AddResult(ref, error=e.reason)
+    return _subscribe(pkm, ref, uri, SourceKind.FILE, fetched, tags)
+
+
+def _subscribe(
+    pkm: "Pkm", ref: str, url: str, kind: SourceKind, fetched: Fetched, tags: Sequence[str], message: str | None = None
+) -> AddResult:
+    source, created = pkm.store.add_source(url, url_key(url), kind, now=pkm.now(), tags=tags)
+    if not created:
+        return AddResult(ref, source_url=source.url, title=source.title, message="already subscribed")
+    result = apply_fetch(pkm, source, fetched)
+    return AddResult(
+        ref,
+        source_url=result.url,
+        created=True,
+        title=result.title,
+        new_items=result.new_items,
+        message=message,
+        error=result.error,
+    )
+
+
+def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str, AddResult]:
+    from pkm.seek.discover import find_feed_links, looks_like_html
+    from pkm.seek.http import HttpRequest
+
+    results: dict[str, AddResult] = {}
+    with pkm.http() as client:
+        pages: list[tuple[str, list[FeedLink]]] = []
+        for response in client.fetch_all([HttpRequest(url=u, key=u) for u in urls]):
+            ref = str(response.request.key)
+            fetched = Fetched.from_http(response)
+            problem = _problem(fetched)
+            if problem:
+                results[ref] = AddResult(ref, error=problem)
+                continue
+            try:
+                parse_body(fetched)
+            except ParseError as e:
+                body = fetched.body or b""
+                if looks_like_html(body, fetched.headers.get("content-type")):
+                    links = find_feed_links(body, fetched.url)
+                    if links:
+                        pages.append((ref, links))
+                        continue
+                    results[ref] = AddResult(ref, error="no feed found: the page advertises none")
+                else:
+                    results[ref] = AddResult(ref, error=e.reason)
+                continue
+            target = fetched.permanent_url or ref
+            results[ref] = _subscribe(pkm, ref, target, SourceKind.FEED, fetched, tags)
+        for ref, links in pages:
+            results[ref] = _add_discovered(pkm, client, ref, links, tags)
+    return results
+
+
+def _add_discovered(pkm: "Pkm", client: object, ref: str, links: list[FeedLink], tags: Sequence[str]) -> AddResult:
+    from pkm.seek.http import HttpClient, HttpRequest
+
+    assert isinstance(client, HttpClient)
+    best = links[0]
+    message = f"found a feed on the page: {best.url}"
+    if len(links) > 1:
+        message = f"found {len(links)} feeds on the page; using {best.url} ({best.type})"
+    existing = pkm.store.find_source(url_key(best.url))
+    if existing is not None:
+        return AddResult(ref, source_url=existing.url, title=existing.title, message=f"{message}: already subscribed")
+    fetched = Fetched.from_http(client.fetch(HttpRequest(url=best.url)))
+    problem = _problem(fetched)
+    if problem is None:
+        try:
+            parse_body(fetched)
+        except ParseError as e:
+            problem = e.reason
+    if problem:
+        return AddResult(ref, error=f"the page's feed {best.url}: {problem}")
+    return _subscribe(pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message)
+
+
+def _problem(fetched: Fetched) -> str | None:
+    if fetched.error or fetched.status is None:
+        return fetched.error or "no response"
+    if not 200 <= fetched.status < 300:
+        return f"HTTP {fetched.status}"
+    return None
+
+
+def remove_source(pkm: "Pkm", ref: str) -> tuple[Source, int, int]:
+    """Unsubscribe from the source with this id or URL; returns it with (deleted, kept) item counts."""
+    source = pkm.store.get_source(_normalise_ref(ref))
+    deleted, kept = pkm.store.remove_source(source.id)
+    return source, deleted, kept
+
+
+def _normalise_ref(ref: str) -> str:
+    if ref.isdigit() or is_http_url(ref):
+        return url_key(ref) if is_http_url(ref) else ref
+    path = Path(ref).expanduser()
+    return path.resolve().as_uri() if path.exists() else ref
+
+
+def list_sources(pkm: "Pkm", only: Sequence[str] = ()) -> list[Source]:
+    return pkm.store.get_sources([_normalise_ref(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE))
+
+
+def import_opml(pkm: "Pkm", data: bytes, tags: Sequence[str] = ()) -> list[AddResult]:
+    """Subscribe to every feed in an OPML file without fetching (the next `seek` does).
+
+    Folders become tags. Raises InvalidInputError if the file is not OPML.
+    """
+    from pkm.seek.opml import parse_opml
+
+    outlines = parse_opml(data)
+    results = []
+    now = pkm.now()
+    with pkm.store.transaction():
+        for outline in outlines:
+            if not is_http_url(outline.url):
+                results.append(AddResult(outline.url, error="not an http(s) URL"))
+                continue
+            source, created = pkm.store.add_source(
+                outline.url,
+                url_key(outline.url),
+                SourceKind.FEED,
+                now=now,
+                title=outline.title,
+                site_url=outline.site_url,
+                tags=[*outline.tags, *tags],
+            )
+            results.append(
+                AddResult(
+                    outline.url,
+                    source_url=source.url,
+                    created=created,
+                    title=source.title,
+                    message=None if created else "already subscribed",
+                )
+            )
+    return results
+
+
+def export_opml(pkm: "Pkm") -> str:
+    """All subscriptions as OPML 2.0, folders from tags; `import_opml` reads it back."""
+    from pkm.seek.opml import render_opml
+
+    sources = pkm.store.get_sources(kinds=(SourceKind.FEED, SourceKind.FILE))
+    return render_opml(
+        [OutlineSource(url=s.url, title=s.title, site_url=s.site_url, tags=s.tags) for s in sources],
+        now=pkm.now(),
+    )
+
+
+def validate_tags(tags: Iterable[str]) -> list[str]:
+    cleaned = [t.strip() for t in tags]
+    if any(not t for t in cleaned):
+        raise InvalidInputError("a tag cannot be empty")
+    return cleaned

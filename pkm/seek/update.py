@@ -1,0 +1,296 @@
+"""The `seek` run: which sources are due, fetching them concurrently, parsing and storing each.
+
+Retrieval runs in the HTTP client's threads; parsing and storing happen here, one source at a
+time, each source's result in one transaction. One bad source becomes a failed SourceResult
+and never stops or delays the others (reader's "errors as values in batches").
+"""
+
+import logging
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pkm._util.hashing import bytes_hash, content_hash
+from pkm._util.timeutil import to_iso
+from pkm.errors import ParseError, PkmError, SourceNotFoundError
+from pkm.models import FetchOutcome, ParsedEntry, ParsedFeed, Source, SourceKind, SourceResult
+from pkm.seek import schedule
+from pkm.seek.urls import is_http_url, url_key
+
+if TYPE_CHECKING:
+    from pkm.core import Pkm
+    from pkm.seek.http import HttpResponse
+
+log = logging.getLogger("pkm.seek.update")
+
+
+@dataclass
+class SeekPlan:
+    """The sources a run will fetch, and the results already known for the ones it skips."""
+
+    due: list[Source] = field(default_factory=list)
+    skipped: list[SourceResult] = field(default_factory=list)
+
+
+def plan_fetch(pkm: "Pkm", only: Sequence[str] = (), force: bool = False) -> SeekPlan:
+    """Split the sources into due ones and skipped ones (not due, backing off, gone).
+
+    `force` (`--all`) fetches every source regardless of its schedule, but still honours a
+    server's Retry-After and never fetches a gone (410) source.
+    """
+    now = pkm.now()
+    sources = pkm.store.get_sources(
+        [_source_ref(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
+    )
+    if only and not sources:
+        raise SourceNotFoundError(", ".join(only))
+    plan = SeekPlan()
+    for source in sources:
+        if source.is_gone:
+            plan.skipped.append(_skipped(source, FetchOutcome.GONE))
+        elif source.retry_after_at is not None and source.retry_after_at > now:
+            plan.skipped.append(_skipped(source, FetchOutcome.BACKING_OFF))
+        elif not force and source.next_due_at is not None and source.next_due_at > now:
+            outcome = FetchOutcome.BACKING_OFF if source.error_count else FetchOutcome.NOT_DUE
+            plan.skipped.append(_skipped(source, outcome))
+        else:
+            plan.due.append(source)
+    return plan
+
+
+def _source_ref(ref: str) -> str:
+    path = Path(ref).expanduser()
+    return path.resolve().as_uri() if not is_http_url(ref) and path.exists() else ref
+
+
+def _skipped(source: Source, outcome: FetchOutcome) -> SourceResult:
+    return SourceResult(
+        url=source.url,
+        outcome=outcome,
+        source_id=source.id,
+        title=source.title,
+        http_status=source.last_status,
+        error=source.last_error if outcome is not FetchOutcome.NOT_DUE else None,
+        error_count=source.error_count,
+        next_due_at=source.next_due_at,
+        retry_after_at=source.retry_after_at,
+    )
+
+
+def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
+    """Fetch `sources` and store what they hold; yields one result per source as each finishes."""
+    from pkm.seek.http import HttpRequest
+
+    by_id = {s.id: s for s in sources}
+    for source in sources:
+        if source.kind is SourceKind.FILE:
+            yield apply_fetch(pkm, source, read_file_source(source.url))
+    http_sources = [s for s in sources if s.kind is SourceKind.FEED]
+    if not http_sources:
+        return
+    validators = pkm.store.get_validators()
+    requests = [
+        HttpRequest(url=s.url, etag=etag, last_modified=modified, key=s.id)
+        for s in http_sources
+        for etag, modified in [validators.get(s.id, (None, None))]
+    ]
+    with pkm.http() as client:
+        for response in client.fetch_all(requests):
+            source = by_id[response.request.key]  # type: ignore[index]
+            yield apply_fetch(pkm, source, Fetched.from_http(response))
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What retrieval produced for one source, whatever the transport (HTTP or a local file)."""
+
+    url: str
+    status: int | None
+    headers: dict[str, str]
+    body: bytes | None
+    error: str | None = None
+    permanent_url: str | None = None
+    redirected: bool = False
+    elapsed: float = 0.0
+
+    @classmethod
+    def from_http(cls, r: "HttpResponse") -> "Fetched":
+        return cls(
+            url=r.url,
+            status=r.status,
+            headers=dict(r.headers),
+            body=r.body,
+            error=r.error,
+            permanent_url=r.permanent_url,
+            redirected=bool(r.redirects),
+            elapsed=r.elapsed,
+        )
+
+
+def read_file_source(url: str) -> Fetched:
+    """Read a feed file on disk. An unchanged file costs no parsing (see the body hash)."""
+    from urllib.parse import unquote, urlsplit
+
+    path = Path(unquote(urlsplit(url).path))
+    started = time.monotonic()
+    try:
+        body = path.read_bytes()
+    except OSError as e:
+        return Fetched(url=url, status=None, headers={}, body=None, error=f"cannot read file: {e.strerror}")
+    return Fetched(url=url, status=200, headers={}, body=body, elapsed=time.monotonic() - started)
+
+
+def entry_rows(entries: Sequence[ParsedEntry]) -> list[tuple[ParsedEntry, str, str | None]]:
+    """Pair each entry with the hash that decides "changed" and the key that finds duplicates.
+
+    Only the entry's own content counts: feed-level dates and the entry's `updated` stamp alone
+    never make an item "changed".
+    """
+    return [
+        (
+            e,
+            content_hash([e.url, e.title, e.author, to_iso(e.published), e.summary, e.content_html, list(e.tags)]),
+            url_key(e.url) if e.url and is_http_url(e.url) else None,
+        )
+        for e in entries
+    ]
+
+
+def apply_fetch(pkm: "Pkm", source: Source, fetched: Fetched) -> SourceResult:
+    """Turn one retrieval into stored items and updated fetch state, in one transaction."""
+    store = pkm.store
+    now = pkm.now()
+    settings = pkm.settings.seek
+    interval = timedelta(minutes=settings.interval_minutes)
+    cap = timedelta(hours=settings.max_backoff_hours)
+    state: dict[str, Any] = {"last_fetched_at": now, "last_status": fetched.status}
+    hints = [schedule.cache_lifetime(fetched.headers, now)]
+    feed: ParsedFeed | None = None
+    error: str | None = None
+    retry_after: datetime | None = None
+    outcome = FetchOutcome.UNCHANGED
+    status = fetched.status
+
+    if status is None or fetched.error:
+        error = fetched.error or "no response"
+    elif status == 304:
+        _refresh_validators(state, fetched.headers)
+    elif status == 410:
+        outcome = FetchOutcome.GONE
+        state["is_gone"] = 1
+    elif status in (429, 503):
+        retry_after = schedule.parse_retry_after(fetched.headers.get("retry-after"), now)
+        retry_after = min(retry_after, now + cap) if retry_after else None
+        error = f"HTTP {status}"
+        if retry_after:
+            error += f", retry after {to_iso(retry_after)}"
+    elif not 200 <= status < 300:
+        error = f"HTTP {status}"
+    elif (
+        fetched.body is not None
+        and not fetched.permanent_url
+        and bytes_hash(fetched.body) == store.get_body_hash(source.id)
+    ):
+        # A server without validators sent the same bytes again: nothing to parse.
+        _refresh_validators(state, fetched.headers)
+    else:
+        try:
+            feed = parse_body(fetched)
+        except ParseError as e:
+            error = e.reason
+
+    notes: list[str] = []
+    redirected_to = None
+    if error is not None:
+        outcome = FetchOutcome.FAILED
+        error_count = source.error_count + 1
+        due = now + schedule.backoff_delay(error_count, interval, cap)
+        due = max(due, retry_after) if retry_after else due
+    else:
+        error_count = 0
+        if feed is not None:
+            _refresh_validators(state, fetched.headers)
+            state["body_hash"] = bytes_hash(fetched.body or b"")
+            state["title"] = feed.title or source.title
+            state["site_url"] = feed.site_url or source.site_url
+            if feed.ttl_minutes:
+                hints.append(timedelta(minutes=feed.ttl_minutes))
+            if fetched.permanent_url and url_key(fetched.permanent_url) != url_key(source.url):
+                redirected_to, note = _apply_redirect(pkm, source, fetched.permanent_url, now, state)
+                notes.append(note)
+        due = schedule.next_due(
+            now, interval, hints=hints, cap=cap, jitter=timedelta(minutes=settings.jitter_minutes)
+        )
+    state.update(
+        last_error=error, error_count=error_count, next_due_at=due, retry_after_at=retry_after
+    )
+
+    new = updated = 0
+    with store.transaction():
+        if feed is not None:
+            new, updated = store.store_entries(source.id, entry_rows(feed.entries), now)
+            outcome = FetchOutcome.NEW if new or updated else FetchOutcome.UNCHANGED
+        state["last_outcome"] = outcome.value
+        store.update_source(source.id, **state)
+        store.record_fetch(
+            source.id,
+            fetched_at=now,
+            url=fetched.url,
+            outcome=outcome,
+            http_status=status,
+            error=error,
+            new_items=new,
+            updated_items=updated,
+            duration_ms=int(fetched.elapsed * 1000),
+        )
+    if error:
+        log.info("%s: %s", source.url, error)
+    return SourceResult(
+        url=state.get("url", source.url),
+        outcome=outcome,
+        source_id=source.id,
+        title=state.get("title", source.title),
+        http_status=status,
+        new_items=new,
+        updated_items=updated,
+        error=error if outcome is not FetchOutcome.GONE else "HTTP 410 Gone: no longer fetched",
+        error_count=error_count,
+        next_due_at=due,
+        retry_after_at=retry_after,
+        redirected_to=redirected_to,
+        notes=tuple(notes),
+    )
+
+
+def parse_body(fetched: Fetched) -> ParsedFeed:
+    from pkm.seek.feeds import parse_feed
+
+    if not fetched.body:
+        raise ParseError(fetched.url, "empty response")
+    return parse_feed(fetched.body, fetched.url, fetched.headers.get("content-type"))
+
+
+def _refresh_validators(state: dict[str, Any], headers: dict[str, str]) -> None:
+    # Stored exactly as received: servers compare them byte for byte.
+    if "etag" in headers:
+        state["etag"] = headers["etag"]
+    if "last-modified" in headers:
+        state["last_modified"] = headers["last-modified"]
+
+
+def _apply_redirect(
+    pkm: "Pkm", source: Source, target: str, now: datetime, state: dict[str, Any]
+) -> tuple[str | None, str]:
+    """Follow a 301/308 for good, once its target parsed as a feed; never merge silently."""
+    existing = pkm.store.find_source(url_key(target))
+    if existing is not None and existing.id != source.id:
+        return None, (
+            f"permanently redirected to {target}, which is already subscribed as source"
+            f" {existing.id}: not merged"
+        )
+    state.update(url=target, url_key=url_key(target), previous_url=source.url, redirected_at=now)
+    return target, f"permanently redirected: {source.url} -> {target}"

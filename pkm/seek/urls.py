@@ -1,0 +1,46 @@
+"""URL normalisation: when are two URLs the same article or the same source? Pure.
+
+Feeds link one article in many spellings: http and https, with or without a trailing slash,
+with tracking parameters or fragments. `url_key` maps them all to one key, so the same
+article arriving through two sources is stored once.
+"""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi", "mkt_tok", "wt.mc_id"}
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_key(url: str) -> str:
+    """A comparison key for `url`: scheme-agnostic, lower-case host, no default port,
+    no fragment, no trailing slash, no tracking parameters (utm_*, fbclid, gclid, ...),
+    remaining query parameters sorted.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return url.strip()
+    host = (parts.hostname or "").rstrip(".")
+    if port and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+    )
+    return urlunsplit(("", host, path, urlencode(query), "")).removeprefix("//")
+
+
+def is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)

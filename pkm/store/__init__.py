@@ -1,0 +1,45 @@
+"""The index: every SQL statement pkm runs lives in this package.
+
+`Store` is the one data-access object over `pkm.db`. Methods take and return the types of
+`pkm.models`; multi-row changes are atomic, so an interrupted run leaves the database as it
+was before the change or after it, never in between.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from pkm.store._db import open_database, wrap_errors
+from pkm.store.items import ItemsMixin
+from pkm.store.sources import SourcesMixin
+
+__all__ = ["Store"]
+
+
+class Store(SourcesMixin, ItemsMixin):
+    def __init__(self, db: Database, path: Path | str = ":memory:") -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> "Store":
+        return cls(open_database(path), path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work: all of it is stored, or none (Ctrl-C included)."""
+        with wrap_errors(self.path), self.db.atomic():
+            yield
+
+    def close(self) -> None:
+        with wrap_errors(self.path):
+            self.db.conn.close()
+
+    def schema_version(self) -> str:
+        """The name of the newest migration applied (`m001_initial`, ...)."""
+        row = self.db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'pkm' ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else ""

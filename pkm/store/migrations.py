@@ -1,0 +1,118 @@
+"""The index schema, as forward migrations. Never edit a migration that has shipped: add one.
+
+A database made by an older pkm is upgraded in place when it is opened; nothing is dropped.
+"""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("pkm")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            url_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            title TEXT,
+            site_url TEXT,
+            added_at TEXT NOT NULL,
+            previous_url TEXT,
+            redirected_at TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            last_fetched_at TEXT,
+            last_status INTEGER,
+            last_outcome TEXT,
+            last_error TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            next_due_at TEXT,
+            retry_after_at TEXT,
+            is_gone INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE source_tags (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            PRIMARY KEY (source_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL,
+            url TEXT,
+            url_key TEXT,
+            title TEXT,
+            author TEXT,
+            published_at TEXT,
+            updated_at TEXT,
+            summary TEXT,
+            content_html TEXT,
+            content_text TEXT NOT NULL DEFAULT '',
+            categories TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'unread',
+            first_seen_at TEXT NOT NULL,
+            changed_at TEXT,
+            status_changed_at TEXT
+        );
+        CREATE INDEX items_url_key ON items(url_key);
+        CREATE INDEX items_status ON items(status, first_seen_at);
+        -- An item's identity per source: (source, the feed's entry id). One item may be
+        -- reached through several sources (the same article in two feeds).
+        CREATE TABLE item_sources (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            entry_id TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            content_hash TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            PRIMARY KEY (source_id, entry_id)
+        );
+        CREATE INDEX item_sources_item ON item_sources(item_id);
+        CREATE TABLE item_tags (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            PRIMARY KEY (item_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            fetched_at TEXT NOT NULL,
+            url TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            http_status INTEGER,
+            error TEXT,
+            new_items INTEGER NOT NULL DEFAULT 0,
+            updated_items INTEGER NOT NULL DEFAULT 0,
+            duration_ms INTEGER
+        );
+        CREATE INDEX fetches_source ON fetches(source_id, fetched_at);
+        """
+    )
+    # The FTS index follows items through triggers. The update trigger fires only when the
+    # indexed text changes, so marking thousands of items read does not rewrite the index.
+    db.table("items").enable_fts(["title", "content_text"], tokenize="porter")
+    db.executescript(
+        """
+        CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
+          INSERT INTO items_fts (rowid, title, content_text)
+          VALUES (new.id, new.title, new.content_text);
+        END;
+        CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+          INSERT INTO items_fts (items_fts, rowid, title, content_text)
+          VALUES ('delete', old.id, old.title, old.content_text);
+        END;
+        CREATE TRIGGER items_au AFTER UPDATE OF title, content_text ON items BEGIN
+          INSERT INTO items_fts (items_fts, rowid, title, content_text)
+          VALUES ('delete', old.id, old.title, old.content_text);
+          INSERT INTO items_fts (rowid, title, content_text)
+          VALUES (new.id, new.title, new.content_text);
+        END;
+        """
+    )

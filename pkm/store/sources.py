@@ -1,0 +1,195 @@
+"""Sources (subscriptions) and their fetch state and history."""
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pkm._util.timeutil import from_iso, to_iso
+from pkm.errors import SourceNotFoundError
+from pkm.models import FetchOutcome, Source, SourceKind
+from pkm.store._base import StoreBase
+from pkm.store._db import wrap_errors
+
+_SOURCE_SELECT = """
+SELECT s.*,
+  (SELECT group_concat(t.name, char(31)) FROM source_tags st JOIN tags t ON t.id = st.tag_id
+   WHERE st.source_id = s.id) AS tag_names,
+  (SELECT count(*) FROM item_sources i WHERE i.source_id = s.id) AS item_count
+FROM sources s
+"""
+
+
+def _row_to_source(row: sqlite3.Row | dict[str, Any]) -> Source:
+    r = dict(row)
+    return Source(
+        id=r["id"],
+        url=r["url"],
+        kind=SourceKind(r["kind"]),
+        title=r["title"],
+        site_url=r["site_url"],
+        tags=tuple(sorted(r["tag_names"].split("\x1f"))) if r["tag_names"] else (),
+        added_at=from_iso(r["added_at"]),  # type: ignore[arg-type]
+        previous_url=r["previous_url"],
+        last_fetched_at=from_iso(r["last_fetched_at"]),
+        last_status=r["last_status"],
+        last_outcome=FetchOutcome(r["last_outcome"]) if r["last_outcome"] else None,
+        last_error=r["last_error"],
+        error_count=r["error_count"],
+        next_due_at=from_iso(r["next_due_at"]),
+        retry_after_at=from_iso(r["retry_after_at"]),
+        is_gone=bool(r["is_gone"]),
+        item_count=r["item_count"],
+    )
+
+
+class SourcesMixin(StoreBase):
+    def _query_sources(self, where: str = "", params: Sequence[Any] = ()) -> list[Source]:
+        with wrap_errors(self.path):
+            cursor = self.db.execute(f"{_SOURCE_SELECT} {where} ORDER BY s.id", list(params))
+            columns = [c[0] for c in cursor.description]
+            return [_row_to_source(dict(zip(columns, row, strict=True))) for row in cursor]
+
+    def add_source(
+        self,
+        url: str,
+        url_key: str,
+        kind: SourceKind,
+        *,
+        now: datetime,
+        title: str | None = None,
+        site_url: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> tuple[Source, bool]:
+        """Subscribe to `url`, or return the existing source with the same key (and False).
+
+        Re-adding adds the new tags and brings a gone source back to life: the user asked for it.
+        """
+        tags = list(tags)
+        with wrap_errors(self.path), self.db.atomic():
+            existing = self.find_source(url_key)
+            if existing is None:
+                cursor = self.db.execute(
+                    "INSERT INTO sources (url, url_key, kind, title, site_url, added_at, next_due_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [url, url_key, kind.value, title, site_url, to_iso(now), to_iso(now)],
+                )
+                source_id = cursor.lastrowid
+                created = True
+            else:
+                source_id = existing.id
+                created = False
+                if existing.is_gone:
+                    self.db.execute(
+                        "UPDATE sources SET is_gone = 0, error_count = 0, next_due_at = ? WHERE id = ?",
+                        [to_iso(now), source_id],
+                    )
+            for tag_id in self._tag_ids(tags):
+                self.db.execute(
+                    "INSERT OR IGNORE INTO source_tags (source_id, tag_id) VALUES (?, ?)",
+                    [source_id, tag_id],
+                )
+        return self.get_source(str(source_id)), created
+
+    def find_source(self, url_key: str) -> Source | None:
+        found = self._query_sources("WHERE s.url_key = ?", [url_key])
+        return found[0] if found else None
+
+    def get_source(self, ref: str) -> Source:
+        """A source by id, URL or URL key."""
+        where, params = "WHERE s.url = ? OR s.url_key = ?", [ref, ref]
+        if ref.isdigit():
+            where, params = "WHERE s.id = ?", [int(ref)]
+        found = self._query_sources(where, params)
+        if not found:
+            raise SourceNotFoundError(ref)
+        return found[0]
+
+    def get_sources(self, only: Sequence[str] = (), kinds: Sequence[SourceKind] = ()) -> list[Source]:
+        """All sources, or those whose URL, URL key or tag is in `only`."""
+        clauses, params = [], []
+        if only:
+            marks = ",".join("?" * len(only))
+            clauses.append(
+                f"(s.url IN ({marks}) OR s.url_key IN ({marks}) OR s.id IN (SELECT st.source_id"
+                f" FROM source_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name IN ({marks})))"
+            )
+            params += [*only, *only, *only]
+        if kinds:
+            clauses.append(f"s.kind IN ({','.join('?' * len(kinds))})")
+            params += [k.value for k in kinds]
+        return self._query_sources("WHERE " + " AND ".join(clauses) if clauses else "", params)
+
+    def remove_source(self, source_id: int) -> tuple[int, int]:
+        """Unsubscribe. Returns (items deleted, items kept).
+
+        Items the user kept (starred, archived or tagged; annotated or used in notes once Sense
+        adds those) and items reached through another source stay.
+        """
+        with wrap_errors(self.path), self.db.atomic():
+            item_ids = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT item_id FROM item_sources WHERE source_id = ?", [source_id]
+                )
+            ]
+            deleted = 0
+            for item_id in item_ids:
+                if not self._item_is_kept(item_id, source_id):
+                    self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
+                    deleted += 1
+            self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+        return deleted, len(item_ids) - deleted
+
+    def _item_is_kept(self, item_id: int, leaving_source_id: int) -> bool:
+        row = self.db.execute(
+            """SELECT
+                 (SELECT status FROM items WHERE id = :item) IN ('starred', 'archived')
+                 OR EXISTS (SELECT 1 FROM item_tags WHERE item_id = :item)
+                 OR EXISTS (SELECT 1 FROM item_sources WHERE item_id = :item AND source_id != :source)""",
+            {"item": item_id, "source": leaving_source_id},
+        ).fetchone()
+        return bool(row[0])
+
+    def update_source(self, source_id: int, **fields: Any) -> None:
+        """Set columns of one source; datetimes are stored as ISO UTC text."""
+        if not fields:
+            return
+        values = {k: to_iso(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+        assignments = ", ".join(f"{k} = :{k}" for k in values)
+        with wrap_errors(self.path):
+            self.db.execute(
+                f"UPDATE sources SET {assignments} WHERE id = :_id", {**values, "_id": source_id}
+            )
+
+    def record_fetch(
+        self,
+        source_id: int,
+        *,
+        fetched_at: datetime,
+        url: str,
+        outcome: FetchOutcome,
+        http_status: int | None,
+        error: str | None,
+        new_items: int = 0,
+        updated_items: int = 0,
+        duration_ms: int | None = None,
+    ) -> None:
+        with wrap_errors(self.path):
+            self.db.execute(
+                "INSERT INTO fetches (source_id, fetched_at, url, outcome, http_status, error,"
+                " new_items, updated_items, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [source_id, to_iso(fetched_at), url, outcome.value, http_status, error,
+                 new_items, updated_items, duration_ms],
+            )
+
+    def get_validators(self) -> dict[int, tuple[str | None, str | None]]:
+        """Each source's ETag and Last-Modified as last received, exactly as sent."""
+        with wrap_errors(self.path):
+            rows = self.db.execute("SELECT id, etag, last_modified FROM sources")
+            return {row[0]: (row[1], row[2]) for row in rows}
+
+    def get_body_hash(self, source_id: int) -> str | None:
+        with wrap_errors(self.path):
+            row = self.db.execute("SELECT body_hash FROM sources WHERE id = ?", [source_id]).fetchone()
+        return row[0] if row else None
