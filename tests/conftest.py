@@ -25,3 +25,13 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 @pytest.fixture
 def home(isolated_env: Path) -> Path:
     return isolated_env
+
+
+from tests.httpserver import FeedServer  # noqa: E402  (appended with its fixture)
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 (tests/httpserver.py), started empty; add routes to it."""
+    with FeedServer() as server:
+        yield server

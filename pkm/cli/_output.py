@@ -15,6 +15,7 @@ from pkm._util.timeutil import to_iso
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
 
 def to_jsonable(value: Any) -> Any:
@@ -36,9 +37,14 @@ def emit_json(value: Any) -> None:
 
 
 def stdout_console() -> "Console":
+    """A console for tables on stdout; piped, it is wide so that lines are not cut (scripts
+    should prefer --json)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 200)
+    return console
 
 
 def stderr_console() -> "Console":
@@ -59,3 +65,24 @@ def warn(message: str) -> None:
 def info(message: str, quiet: bool = False) -> None:
     if not quiet:
         sys.stderr.write(message + "\n")
+
+
+def table(
+    *columns: str,
+    wide: tuple[str, ...] = (),
+    squeeze: tuple[str, ...] = (),
+    numeric: tuple[str, ...] = (),
+) -> "Table":
+    """A borderless table: `wide` columns share the free width and wrap, `squeeze` columns
+    share it too but are cut with an ellipsis (URLs), the others keep their width."""
+    from rich.table import Table
+
+    result = Table(box=None, header_style="bold", pad_edge=False)
+    for name in columns:
+        if name in wide:
+            result.add_column(name, min_width=12, overflow="fold")
+        elif name in squeeze:
+            result.add_column(name, max_width=32, no_wrap=True, overflow="ellipsis")
+        else:
+            result.add_column(name, no_wrap=True, justify="right" if name in numeric else "left")
+    return result

@@ -2,13 +2,14 @@
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
-from pkm.cli._output import emit_json, error, info, stderr_console, stdout_console
+from pkm.cli._output import emit_json, error, info, stderr_console, stdout_console, table
 from pkm.models import AddResult, FetchOutcome, Source, SourceResult
 
 seek_app = typer.Typer(
@@ -43,7 +44,13 @@ def seek_run(
             results = list(plan.skipped)
             show_progress = sys.stderr.isatty() and not quiet and plan.due
             if show_progress:
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
 
                 with Progress(
                     TextColumn("seek"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -81,26 +88,23 @@ def _run_summary(results: Sequence[SourceResult]) -> dict[str, object]:
 
 
 def _print_run_table(results: Sequence[SourceResult]) -> None:
-    from rich.table import Table
     from rich.text import Text
 
-    fetched = [r for r in results if r.outcome not in (FetchOutcome.NOT_DUE,)]
     console = stderr_console()
-    interesting = [
-        r for r in fetched if r.new_items or r.updated_items or r.error or r.redirected_to or r.notes
-    ]
+    interesting = [r for r in results if r.new_items or r.updated_items or r.error or r.notes]
     if interesting:
-        table = Table(box=None, header_style="bold", pad_edge=False)
-        for column in ("source", "new", "updated", "outcome", "detail"):
-            table.add_column(column, justify="right" if column in ("new", "updated") else "left")
+        rows = table(
+            "source", "new", "updated", "outcome", "detail",
+            wide=("source", "detail"), numeric=("new", "updated"),
+        )
         for r in sorted(interesting, key=lambda r: (r.outcome is FetchOutcome.FAILED, r.source_id or 0)):
             detail = "; ".join(filter(None, [r.error, *r.notes]))
             style = "red" if r.outcome is FetchOutcome.FAILED else None
-            table.add_row(
+            rows.add_row(
                 Text(r.title or r.url), str(r.new_items), str(r.updated_items),
                 Text(r.outcome.value, style=style or ""), Text(detail),
             )
-        console.print(table)
+        console.print(rows)
     summary = _run_summary(results)
     counts = summary["outcomes"]
     assert isinstance(counts, dict)
@@ -124,7 +128,7 @@ def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str)
                 if r.created and r.message:
                     line += f" ({r.message})"
                 if r.new_items:
-                    line += f", {r.new_items} items"
+                    line += f", {r.new_items} new item" + ("s" if r.new_items > 1 else "")
                 info(line)
     if failed:
         raise typer.Exit(EXIT_PARTIAL)
@@ -224,40 +228,48 @@ def seek_list(
     if as_json:
         emit_json([_source_json(s, now) for s in sources])
         return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("id", "title", "url", "tags", "items", "last fetch", "status", "errors", "next due"):
-        table.add_column(column, justify="right" if column in ("id", "items", "errors") else "left")
+    rows = table(
+        "id", "title", "url", "items", "last fetch", "status", "next due",
+        wide=("title", "status"), squeeze=("url",), numeric=("id", "items"),
+    )
     for s in sources:
         health = _health(s, now)
-        table.add_row(
+        if s.error_count:
+            health += f" ({s.error_count}x): {s.last_error}"
+        elif s.is_gone or s.previous_url:
+            health += f": {s.last_error}" if s.is_gone else f" from {s.previous_url}"
+        title = Text(s.title or "")
+        if s.tags:
+            title.append(" " + " ".join(f"#{t}" for t in s.tags), style="dim")
+        rows.add_row(
             str(s.id),
-            Text(s.title or ""),
-            Text(s.url + (f"\n(was {s.previous_url})" if s.previous_url else "")),
-            Text(", ".join(s.tags)),
+            title,
+            Text(s.url),
             str(s.item_count),
-            s.last_fetched_at.strftime("%Y-%m-%d %H:%M") if s.last_fetched_at else "never",
-            Text(health + (f": {s.last_error}" if s.last_error and health != "ok" else ""),
-                 style="" if health in ("ok", "new") else "red"),
-            str(s.error_count) if s.error_count else "",
-            "never" if s.is_gone else (s.next_due_at.strftime("%Y-%m-%d %H:%M") if s.next_due_at else "now"),
+            _short_time(s.last_fetched_at) or "never",
+            Text(health, style="" if health in ("ok", "new") else "red"),
+            "never" if s.is_gone else (_short_time(s.next_due_at) or "now"),
         )
-    stdout_console().print(table)
+    stdout_console().print(rows)
 
 
-def _health(s: Source, now: "object") -> str:
+def _short_time(when: datetime | None) -> str:
+    return when.astimezone().strftime("%m-%d %H:%M") if when else ""
+
+
+def _health(s: Source, now: datetime) -> str:
     if s.is_gone:
         return "gone"
     if s.error_count:
-        return "backing off" if s.next_due_at and s.next_due_at > now else "failing"  # type: ignore[operator]
+        return "backing off" if s.next_due_at and s.next_due_at > now else "failing"
     if s.previous_url:
         return "redirected"
     return "ok" if s.last_fetched_at else "new"
 
 
-def _source_json(s: Source, now: "object") -> dict[str, object]:
+def _source_json(s: Source, now: datetime) -> dict[str, object]:
     return {
         "id": s.id,
         "url": s.url,

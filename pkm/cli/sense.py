@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm
-from pkm.cli._output import emit_json, stdout_console
+from pkm.cli._output import emit_json, stdout_console, table
 from pkm.models import Item
 
 sense_app = typer.Typer(help="Make sense of what you collected: the inbox.", no_args_is_help=True)
@@ -49,18 +49,15 @@ def sense_inbox(
     if as_json:
         emit_json([item_json(i) for i in items])
         return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("id", "published", "status", "title", "source"):
-        table.add_column(column, overflow="fold" if column == "title" else "ellipsis", no_wrap=column != "title")
+    rows = table("id", "published", "status", "title", "source", wide=("title",), squeeze=("source",), numeric=("id",))
     for i in items:
-        table.add_row(
+        rows.add_row(
             str(i.id),
             i.published.strftime("%Y-%m-%d") if i.published else "",
             i.status.value,
             Text(i.title or i.url or "(untitled)"),
             Text(i.source_urls[0] if i.source_urls else ""),
         )
-    stdout_console().print(table)
+    stdout_console().print(rows)

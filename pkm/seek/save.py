@@ -7,7 +7,7 @@ and tombstone rules as feed entries: saving a page a feed already delivered link
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pkm.content import text_to_summary
+from pkm.content import html_to_text, text_to_summary
 from pkm.errors import ParseError
 from pkm.models import AddResult, ParsedEntry, SourceKind
 from pkm.seek.update import Fetched, entry_rows
@@ -40,7 +40,10 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
                     continue
                 try:
                     article = extract_article(
-                        fetched.body or b"", fetched.url, content_type=fetched.headers.get("content-type")
+                        fetched.body or b"",
+                        fetched.url,
+                        content_type=fetched.headers.get("content-type"),
+                        now=pkm.now(),
                     )
                 except ParseError as e:
                     results[ref] = AddResult(ref, error=e.reason)
@@ -52,7 +55,8 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
                     author=article.author,
                     published=article.published,
                     updated=None,
-                    summary=text_to_summary(article.text, 300) or None,
+                    summary=text_to_summary(html_to_text(article.html) if article.html else article.text)
+                    or None,
                     content_html=article.html,
                     content_text=article.text,
                 )

@@ -93,7 +93,7 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
             except ParseError as e:
                 body = fetched.body or b""
                 if looks_like_html(body, fetched.headers.get("content-type")):
-                    links = find_feed_links(body, fetched.url)
+                    links = find_feed_links(body, fetched.url, encoding=_charset(fetched))
                     if links:
                         pages.append((ref, links))
                         continue
@@ -129,6 +129,15 @@ def _add_discovered(pkm: "Pkm", client: object, ref: str, links: list[FeedLink],
     if problem:
         return AddResult(ref, error=f"the page's feed {best.url}: {problem}")
     return _subscribe(pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message)
+
+
+def _charset(fetched: Fetched) -> str | None:
+    from email.message import Message
+
+    message = Message()
+    message["content-type"] = fetched.headers.get("content-type", "")
+    charset = message.get_param("charset")
+    return charset if isinstance(charset, str) else None
 
 
 def _problem(fetched: Fetched) -> str | None:
@@ -194,13 +203,15 @@ def import_opml(pkm: "Pkm", data: bytes, tags: Sequence[str] = ()) -> list[AddRe
 
 
 def export_opml(pkm: "Pkm") -> str:
-    """All subscriptions as OPML 2.0, folders from tags; `import_opml` reads it back."""
+    """All subscriptions as OPML 2.0, folders from tags; `import_opml` reads it back.
+
+    No date in it: exporting twice gives the same bytes, so exports diff and version well.
+    """
     from pkm.seek.opml import render_opml
 
     sources = pkm.store.get_sources(kinds=(SourceKind.FEED, SourceKind.FILE))
     return render_opml(
-        [OutlineSource(url=s.url, title=s.title, site_url=s.site_url, tags=s.tags) for s in sources],
-        now=pkm.now(),
+        [OutlineSource(url=s.url, title=s.title, site_url=s.site_url, tags=s.tags) for s in sources]
     )
 
 

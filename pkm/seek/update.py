@@ -6,7 +6,6 @@ and never stops or delays the others (reader's "errors as values in batches").
 """
 
 import logging
-import random
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pkm._util.hashing import bytes_hash, content_hash
 from pkm._util.timeutil import to_iso
-from pkm.errors import ParseError, PkmError, SourceNotFoundError
+from pkm.errors import ParseError, SourceNotFoundError
 from pkm.models import FetchOutcome, ParsedEntry, ParsedFeed, Source, SourceKind, SourceResult
 from pkm.seek import schedule
 from pkm.seek.urls import is_http_url, url_key
