@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pkm.errors import InvalidInputError, ParseError
+from pkm.errors import InvalidInputError, ParseError, SourceNotFoundError
 from pkm.models import AddResult, FeedLink, OutlineSource, Source, SourceKind
 from pkm.seek.update import Fetched, apply_fetch, parse_body, read_file_source
 from pkm.seek.urls import is_http_url, url_key
@@ -150,7 +150,10 @@ def _problem(fetched: Fetched) -> str | None:
 
 def remove_source(pkm: "Pkm", ref: str) -> tuple[Source, int, int]:
     """Unsubscribe from the source with this id or URL; returns it with (deleted, kept) item counts."""
-    source = pkm.store.get_source(_normalise_ref(ref))
+    try:
+        source = pkm.store.get_source(_normalise_ref(ref))
+    except SourceNotFoundError:
+        raise SourceNotFoundError(ref) from None
     deleted, kept = pkm.store.remove_source(source.id)
     return source, deleted, kept
 

@@ -1,0 +1,171 @@
+"""The CLI as users and cron see it: exit codes, stdout JSON, stderr messages."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pkm.cli import app
+from pkm.core import open_pkm
+from tests.feeds import rss
+from tests.httpserver import FeedServer
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def run(home: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int | None = 0):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, ["--home", str(home), *args], catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, (result.stdout, result.stderr)
+        return result
+
+    return invoke
+
+
+def test_add_then_seek_json(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    added = json.loads(run("seek", "add", url, "--tag", "news", "--json").stdout)
+    assert added[0]["created"] is True and added[0]["new_items"] == 1
+    summary = json.loads(run("seek", "--json").stdout)
+    assert summary["ok"] is True
+    [source] = summary["sources"]
+    assert source["outcome"] == "not_due"
+    assert set(source) >= {"url", "outcome", "http_status", "error", "error_count", "next_due_at", "retry_after_at"}
+    again = json.loads(run("seek", "--all", "--json").stdout)
+    assert again["sources"][0]["outcome"] == "unchanged"
+
+
+def test_adding_an_existing_source_is_a_noop(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    run("seek", "add", url)
+    result = run("seek", "add", url + "/")
+    assert "already subscribed" in result.stderr
+    assert len(json.loads(run("seek", "list", "--json").stdout)) == 1
+
+
+def test_autodiscovery_says_which_feed_it_took(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    feed_server.route("/main.xml", rss(("1", "One")), content_type="application/rss+xml")
+    feed_server.route("/comments.xml", rss(("c", "A comment")), content_type="application/rss+xml")
+    page = feed_server.route(
+        "/",
+        '<html><head><link rel="alternate" type="application/rss+xml" title="Comments" href="/comments.xml">'
+        '<link rel="alternate" type="application/rss+xml" title="Posts" href="main.xml"></head><body>hi</body></html>',
+        content_type="text/html",
+    )
+    result = run("seek", "add", page)
+    assert f"using {feed_server.url('/main.xml')}" in result.stderr
+    assert json.loads(run("seek", "list", "--json").stdout)[0]["url"] == feed_server.url("/main.xml")
+
+
+def test_partial_failure_exits_3_and_reports_on_stderr(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    good = feed_server.route("/good", rss(("1", "One")))
+    bad = feed_server.route("/bad", rss(("1", "Bad")))
+    run("seek", "add", good, bad)
+    feed_server.route("/bad", "", status=500)
+    result = run("seek", "--all", "--quiet", code=3)
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"pkm: error: {bad}: HTTP 500"
+    listed = {s["url"]: s for s in json.loads(run("seek", "list", "--json").stdout)}
+    assert listed[bad]["error_count"] == 1 and listed[bad]["health"] == "backing_off"
+
+
+def test_quiet_success_prints_nothing(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    run("seek", "add", url, "--quiet")
+    result = run("seek", "--all", "--quiet")
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_add_bad_inputs(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    page = feed_server.route("/page", "<html><body>no feeds here</body></html>", content_type="text/html")
+    result = run("seek", "add", page, "not a url", feed_server.url("/missing"), code=3)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("pkm: error: ") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_inbox_json_contract(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    run("seek", "add", url, "--tag", "news")
+    [item] = json.loads(run("sense", "inbox", "--json").stdout)
+    assert set(item) >= {
+        "id", "source_url", "guid", "url", "title", "author", "published", "summary",
+        "content_text", "status", "tags",
+    }
+    assert (item["source_url"], item["guid"], item["status"], item["tags"]) == (url, "1", "unread", ["news"])
+    assert item["published"] == "2026-01-01T12:00:00Z"
+    assert json.loads(run("sense", "inbox", "--json", "--source", url).stdout) == [item]
+
+
+def test_import_export_round_trip(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("seek", "import", str(DATA / "opml" / "feedly.opml"))
+    exported = run("seek", "export").stdout
+    before = json.loads(run("seek", "list", "--json").stdout)
+    path = tmp_path / "export.opml"
+    path.write_text(exported)
+    other = tmp_path / "other"
+    runner = CliRunner()
+    result = runner.invoke(app, ["--home", str(other), "seek", "import", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0
+    after = json.loads(runner.invoke(app, ["--home", str(other), "seek", "list", "--json"]).stdout)
+    assert sorted((s["url"], s["title"], s["tags"]) for s in after) == sorted(
+        (s["url"], s["title"], s["tags"]) for s in before
+    )
+    assert run("seek", "export").stdout == exported
+
+
+def test_import_broken_opml_is_one_line(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("seek", "import", str(DATA / "opml" / "broken.opml"), code=1)
+    assert result.stderr.startswith("pkm: error: not an OPML file")
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run("seek", "import", str(DATA / "nope.opml"), code=1)
+    assert "cannot read" in result.stderr
+
+
+def test_remove_by_id_and_unknown(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    run("seek", "add", url)
+    removed = json.loads(run("seek", "remove", "1", "--json").stdout)
+    assert removed == {"removed": url, "id": 1, "items_deleted": 1, "items_kept": 0}
+    assert run("seek", "remove", url, code=1).stderr == f"pkm: error: no such source: {url}\n"
+
+
+def test_save_extracts_the_article(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    page = feed_server.serve_file("/article.html", DATA / "pages" / "article.html")
+    [saved] = json.loads(run("seek", "save", page, "--tag", "later", "--json").stdout)
+    assert saved["created"] and saved["item_id"]
+    [item] = json.loads(run("sense", "inbox", "--json").stdout)
+    assert item["tags"] == ["later"] and item["title"] and len(item["content_text"]) > 200
+    assert "already saved" in run("seek", "save", page).stderr
+
+
+def test_lock_held_exits_1_without_touching_the_database(run, home: Path) -> None:  # type: ignore[no-untyped-def]
+    pkm = open_pkm(home)
+    with pkm.lock():
+        result = run("seek", code=1)
+    assert "another pkm run is in progress" in result.stderr
+    assert not (home / "pkm.db").exists()
+
+
+def test_broken_config_and_unusable_home(run, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    home.mkdir(parents=True)
+    (home / "pkm.toml").write_text("[seek]\nworkers = 3\n")
+    assert "unknown setting" in run("seek", "list", code=1).stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["--home", str(blocker / "home"), "seek", "list"])
+    assert result.exit_code == 1 and result.stderr.startswith("pkm: error: unusable home folder")
+
+
+def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("seek", "--bogus", code=2).exit_code == 2
+    assert run("seek", "add", code=2).exit_code == 2
+
+
+def test_only_unknown_source_is_an_error(run) -> None:  # type: ignore[no-untyped-def]
+    assert "no such source" in run("seek", "--only", "nothing", code=1).stderr

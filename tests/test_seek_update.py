@@ -1,0 +1,287 @@
+"""The seek run against a real HTTP server on 127.0.0.1 and a real SQLite file."""
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pkm.config import SeekSettings, Settings
+from pkm.core import Pkm
+from pkm.models import FetchOutcome, ItemStatus, SourceKind, SourceResult
+from pkm.seek import update
+from pkm.seek.subscriptions import add_sources
+from pkm.seek.update import plan_fetch, run_fetch
+from tests.feeds import rss
+from tests.httpserver import FeedServer, Reply
+
+START = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def pkm(home: Path, clock: Clock) -> Iterator[Pkm]:
+    settings = Settings(seek=SeekSettings(jitter_minutes=0, read_timeout=1.0, connect_timeout=1.0))
+    home.mkdir(parents=True, exist_ok=True)
+    pkm = Pkm(home, settings, clock=clock)
+    yield pkm
+    pkm.close()
+
+
+def seek(pkm: Pkm, force: bool = False, only: tuple[str, ...] = ()) -> dict[str, SourceResult]:
+    plan = plan_fetch(pkm, only, force=force)
+    results = [*plan.skipped, *run_fetch(pkm, plan.due)]
+    return {r.url: r for r in results}
+
+
+def subscribe(pkm: Pkm, url: str) -> None:
+    [result] = add_sources(pkm, [url])
+    assert result.error is None, result.error
+
+
+def titles(pkm: Pkm) -> list[str]:
+    return sorted(i.title or "" for i in pkm.store.get_items())
+
+
+def test_conditional_get_sends_validators_verbatim_and_304_costs_no_parsing(
+    pkm: Pkm, feed_server: FeedServer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = feed_server.route("/f", rss(("1", "One")), etag='W/"v1"', last_modified="Mon, 02 Feb 2026 08:00:00 GMT")
+    subscribe(pkm, url)
+    monkeypatch.setattr(update, "parse_body", lambda fetched: pytest.fail("a 304 was parsed"))
+    result = seek(pkm, force=True)[url]
+    assert (result.outcome, result.http_status) == (FetchOutcome.UNCHANGED, 304)
+    sent = feed_server.requests_to("/f")[-1].headers
+    assert sent["if-none-match"] == 'W/"v1"'
+    assert sent["if-modified-since"] == "Mon, 02 Feb 2026 08:00:00 GMT"
+
+
+def test_validators_are_refreshed_on_304(pkm: Pkm, feed_server: FeedServer) -> None:
+    url = feed_server.route("/f", rss(("1", "One")), etag='"v1"')
+    subscribe(pkm, url)
+    feed_server.add("/f", Reply(304, headers={"ETag": '"v2"'}))
+    seek(pkm, force=True)
+    seek(pkm, force=True)
+    assert feed_server.requests_to("/f")[-1].headers["if-none-match"] == '"v2"'
+
+
+def test_identical_body_without_validators_is_unchanged(pkm: Pkm, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    monkeypatch.setattr(update, "parse_body", lambda fetched: pytest.fail("same bytes were parsed"))
+    assert seek(pkm, force=True)[url].outcome is FetchOutcome.UNCHANGED
+
+
+def test_only_due_sources_are_fetched(pkm: Pkm, feed_server: FeedServer, clock: Clock) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    assert seek(pkm)[url].outcome is FetchOutcome.NOT_DUE
+    assert len(feed_server.requests_to("/f")) == 1
+    clock.advance(minutes=61)
+    assert seek(pkm)[url].outcome is FetchOutcome.UNCHANGED
+    assert len(feed_server.requests_to("/f")) == 2
+
+
+def test_server_hints_lengthen_the_interval(pkm: Pkm, feed_server: FeedServer) -> None:
+    a = feed_server.route("/a", rss(("1", "One")), headers={"Cache-Control": "max-age=10800"})
+    b = feed_server.route("/b", rss(("1", "One"), ttl=240))
+    c = feed_server.route("/c", rss(("1", "One")), headers={"Cache-Control": "max-age=60"})
+    add_sources(pkm, [a, b, c])
+    due = {s.url: s.next_due_at for s in pkm.store.get_sources()}
+    assert due[a] == START + timedelta(hours=3)
+    assert due[b] == START + timedelta(hours=4)
+    assert due[c] == START + timedelta(hours=1)
+
+
+def test_new_changed_and_duplicate_entries(pkm: Pkm, feed_server: FeedServer) -> None:
+    url = feed_server.route("/f", rss(("1", "One"), ("2", "Two"), ("2", "Two again", "https://example.com/2b")))
+    subscribe(pkm, url)
+    assert titles(pkm) == ["One", "Two", "Two again"]
+    feed_server.route("/f", rss(("1", "One, edited"), ("2", "Two"), ("2", "Two again", "https://example.com/2b"), ("3", "Three")))
+    result = seek(pkm, force=True)[url]
+    assert (result.outcome, result.new_items, result.updated_items) == (FetchOutcome.NEW, 1, 1)
+    assert titles(pkm) == ["One, edited", "Three", "Two", "Two again"]
+
+
+def test_archived_and_deleted_items_never_come_back_unread(pkm: Pkm, feed_server: FeedServer) -> None:
+    url = feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
+    subscribe(pkm, url)
+    ids = {i.guid: i.id for i in pkm.store.get_items()}
+    pkm.store.set_item_status([ids["1"]], ItemStatus.ARCHIVED, START)
+    pkm.store.set_item_status([ids["2"]], ItemStatus.DELETED, START)
+    feed_server.route("/f", rss(("1", "One, retitled"), ("2", "Two, retitled")))
+    seek(pkm, force=True)
+    assert pkm.store.get_items(statuses=[ItemStatus.UNREAD]) == []
+
+
+def test_same_article_through_two_sources_is_one_item(pkm: Pkm, feed_server: FeedServer) -> None:
+    a = feed_server.route("/a", rss(("a1", "Post", "https://example.com/post?utm_source=a")))
+    b = feed_server.route("/b", rss(("b1", "Post (via b)", "http://example.com/post/#x")))
+    add_sources(pkm, [a, b])
+    [item] = pkm.store.get_items()
+    assert set(item.source_urls) == {a, b}
+
+
+def test_permanent_redirect_moves_the_source_once_the_target_parses(pkm: Pkm, feed_server: FeedServer) -> None:
+    old = feed_server.route("/old", rss(("1", "One")))
+    subscribe(pkm, old)
+    new = feed_server.route("/new", rss(("1", "One")))
+    feed_server.redirect("/old", "/new", status=301)
+    result = seek(pkm, force=True)[new]
+    assert result.redirected_to == new
+    assert any("permanently redirected" in n for n in result.notes)
+    [source] = pkm.store.get_sources()
+    assert (source.url, source.previous_url) == (new, old)
+    seek(pkm, force=True)
+    assert len(feed_server.requests_to("/old")) == 2  # no longer asked for
+
+
+def test_permanent_redirect_to_a_non_feed_keeps_the_url(pkm: Pkm, feed_server: FeedServer) -> None:
+    old = feed_server.route("/old", rss(("1", "One")))
+    subscribe(pkm, old)
+    feed_server.route("/page", "<html><body>moved</body></html>", content_type="text/html")
+    feed_server.redirect("/old", "/page", status=308)
+    result = seek(pkm, force=True)[old]
+    assert result.outcome is FetchOutcome.FAILED
+    assert pkm.store.get_sources()[0].url == old
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_temporary_redirects_never_rewrite_the_url(pkm: Pkm, feed_server: FeedServer, status: int) -> None:
+    old = feed_server.route("/old", rss(("1", "One")))
+    subscribe(pkm, old)
+    feed_server.route("/tmp", rss(("1", "One"), ("2", "Two")))
+    feed_server.redirect("/old", "/tmp", status=status)
+    assert seek(pkm, force=True)[old].new_items == 1
+    assert pkm.store.get_sources()[0].url == old
+
+
+def test_redirect_onto_a_subscribed_url_is_reported_not_merged(pkm: Pkm, feed_server: FeedServer) -> None:
+    a = feed_server.route("/a", rss(("1", "One")))
+    b = feed_server.route("/b", rss(("2", "Two")))
+    add_sources(pkm, [a, b])
+    feed_server.redirect("/a", "/b", status=301)
+    result = seek(pkm, force=True)[a]
+    assert result.redirected_to is None
+    assert any("already subscribed" in n for n in result.notes)
+    assert sorted(s.url for s in pkm.store.get_sources()) == [a, b]
+
+
+def test_gone_stops_fetching(pkm: Pkm, feed_server: FeedServer, clock: Clock) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    feed_server.route("/f", "", status=410)
+    assert seek(pkm, force=True)[url].outcome is FetchOutcome.GONE
+    clock.advance(days=3)
+    assert seek(pkm, force=True)[url].outcome is FetchOutcome.GONE
+    assert len(feed_server.requests_to("/f")) == 2
+    assert titles(pkm) == ["One"]  # what was stored stays
+
+
+@pytest.mark.parametrize(
+    "retry_after, expected",
+    [("7200", timedelta(hours=2)), ("Mon, 02 Feb 2026 12:00:00 GMT", timedelta(hours=3)), ("99999999", timedelta(hours=24))],
+)
+def test_retry_after_is_honoured_even_with_all(
+    pkm: Pkm, feed_server: FeedServer, clock: Clock, retry_after: str, expected: timedelta
+) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    feed_server.route("/f", "slow down", status=429, headers={"Retry-After": retry_after})
+    result = seek(pkm, force=True)[url]
+    assert result.outcome is FetchOutcome.FAILED
+    assert result.retry_after_at == START + expected
+    clock.advance(minutes=90)
+    assert seek(pkm, force=True)[url].outcome is FetchOutcome.BACKING_OFF
+    assert len(feed_server.requests_to("/f")) == 2
+
+
+def test_failures_back_off_exponentially_and_recover(pkm: Pkm, feed_server: FeedServer, clock: Clock) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    feed_server.route("/f", "oops", status=500)
+    delays = []
+    for _ in range(4):
+        result = seek(pkm, force=True)[url]
+        assert result.outcome is FetchOutcome.FAILED and result.error == "HTTP 500"
+        assert result.next_due_at is not None
+        delays.append(result.next_due_at - clock.now)
+        assert seek(pkm)[url].outcome is FetchOutcome.BACKING_OFF
+    assert delays == [timedelta(hours=h) for h in (1, 2, 4, 8)]
+    feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
+    clock.advance(hours=8)
+    result = seek(pkm)[url]
+    assert (result.outcome, result.error_count) == (FetchOutcome.NEW, 0)
+    assert pkm.store.get_sources()[0].error_count == 0
+
+
+def test_one_bad_source_never_stops_the_others(pkm: Pkm, feed_server: FeedServer) -> None:
+    good = feed_server.route("/good", rss(("1", "Good")))
+    slow = feed_server.route("/slow", rss(("1", "Slow")))
+    big = feed_server.route("/big", rss(("1", "Big")))
+    broken = feed_server.route("/broken", rss(("1", "Broken")))
+    add_sources(pkm, [good, slow, big, broken])
+    feed_server.route("/good", rss(("1", "Good"), ("2", "Good two")))
+    feed_server.route("/slow", rss(("1", "Slow")), delay=3)
+    feed_server.route("/big", b"<rss>" + b"x" * (2 * 1024 * 1024) + b"</rss>")
+    feed_server.route("/broken", b"<rss><channel><item><title>unterminated")
+    pkm.settings = Settings(seek=replace(pkm.settings.seek, max_body_mb=1.0))
+    results = seek(pkm, force=True)
+    assert results[good].new_items == 1
+    assert results[slow].error == "timed out"
+    assert "exceeds" in (results[big].error or "")
+    assert results[broken].outcome in (FetchOutcome.FAILED, FetchOutcome.UNCHANGED)
+    assert "Good two" in titles(pkm)
+
+
+def test_dead_server_is_a_failed_result(pkm: Pkm, feed_server: FeedServer) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    feed_server.stop()
+    result = seek(pkm, force=True)[url]
+    assert result.outcome is FetchOutcome.FAILED
+    assert result.error
+
+
+def test_wrong_encoding_is_decoded_by_declaration(pkm: Pkm, feed_server: FeedServer) -> None:
+    body = "<?xml version='1.0' encoding='iso-8859-1'?><rss version='2.0'><channel><title>Caf\u00e9</title><item><guid>1</guid><title>Cr\u00e8me br\u00fbl\u00e9e</title></item></channel></rss>".encode("iso-8859-1")
+    url = feed_server.route("/f", body, content_type="application/rss+xml")
+    subscribe(pkm, url)
+    assert titles(pkm) == ["Cr\u00e8me br\u00fbl\u00e9e"]
+
+
+def test_file_sources_are_read_from_disk(pkm: Pkm, tmp_path: Path) -> None:
+    path = tmp_path / "team" / "feed.rss"
+    path.parent.mkdir()
+    path.write_bytes(rss(("1", "Digest week 5")))
+    [result] = add_sources(pkm, [str(path)])
+    assert result.created and result.new_items == 1
+    path.write_bytes(rss(("1", "Digest week 5"), ("2", "Digest week 6")))
+    [run] = seek(pkm, force=True).values()
+    assert run.new_items == 1
+    assert pkm.store.get_sources()[0].kind is SourceKind.FILE
+
+
+def test_only_selects_by_url_or_tag(pkm: Pkm, feed_server: FeedServer) -> None:
+    a = feed_server.route("/a", rss(("1", "A")))
+    b = feed_server.route("/b", rss(("1", "B")))
+    add_sources(pkm, [a])
+    add_sources(pkm, [b], tags=["news"])
+    assert set(seek(pkm, force=True, only=("news",))) == {b}
+    assert set(seek(pkm, force=True, only=(a,))) == {a}
