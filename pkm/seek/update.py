@@ -6,8 +6,13 @@ and never stops or delays the others (reader's "errors as values in batches").
 """
 
 import logging
+import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,8 +85,17 @@ def _skipped(source: Source, outcome: FetchOutcome) -> SourceResult:
     )
 
 
+# Below this many due sources, parsing inline is cheaper than starting worker processes.
+PARALLEL_PARSE_MIN_SOURCES = 16
+
+
 def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
-    """Fetch `sources` and store what they hold; yields one result per source as each finishes."""
+    """Fetch `sources` and store what they hold; yields one result per source as each finishes.
+
+    Retrieval runs in the HTTP client's threads. On a large run, parsing runs in worker
+    processes (parsing is CPU-bound Python, and one process would leave the other cores idle),
+    while this thread stores each parsed feed as it comes back.
+    """
     from pkm.seek.http import HttpRequest
 
     by_id = {s.id: s for s in sources}
@@ -97,10 +111,70 @@ def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
         for s in http_sources
         for etag, modified in [validators.get(s.id, (None, None))]
     ]
-    with pkm.http() as client:
+    with _parse_pool(len(http_sources)) as pool, pkm.http() as client:
+        pending: dict[Future[Parsed], tuple[Source, Fetched]] = {}
         for response in client.fetch_all(requests):
             source = by_id[response.request.key]  # type: ignore[index]
-            yield apply_fetch(pkm, source, Fetched.from_http(response))
+            fetched = Fetched.from_http(response)
+            if pool is not None and needs_parsing(pkm, source, fetched):
+                pending[pool.submit(parse_fetched, fetched)] = (source, fetched)
+            else:
+                yield apply_fetch(pkm, source, fetched)
+            for future in [f for f in pending if f.done()]:
+                yield apply_fetch(pkm, *pending.pop(future), parsed=future.result())
+        for future in as_completed(list(pending)):
+            yield apply_fetch(pkm, *pending.pop(future), parsed=future.result())
+
+
+@contextmanager
+def _parse_pool(source_count: int) -> Iterator[ProcessPoolExecutor | None]:
+    cpus = os.cpu_count() or 1
+    if source_count < PARALLEL_PARSE_MIN_SOURCES or cpus < 2:
+        yield None
+        return
+    # forkserver, not fork: the HTTP threads are running, and forking a threaded process can
+    # deadlock the child. The server preloads the parser so each worker starts warm.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pkm.seek.update", "pkm.seek.feeds"])
+    pool = ProcessPoolExecutor(max_workers=cpus, mp_context=context, initializer=_ignore_sigint)
+    try:
+        pool.submit(int)  # start the workers now, while the first responses are on their way
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; the parent decides what to do, and workers
+    # printing their own KeyboardInterrupt tracebacks would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parse result that can travel back from a worker process: a feed or the reason it failed."""
+
+    feed: ParsedFeed | None
+    rows: list[tuple[ParsedEntry, str, str | None]]
+    error: str | None = None
+
+
+def parse_fetched(fetched: "Fetched") -> Parsed:
+    """Parse a body and hash its entries: the CPU-heavy half of storing a feed."""
+    try:
+        feed = parse_body(fetched)
+    except ParseError as e:
+        return Parsed(None, [], e.reason)
+    return Parsed(feed, entry_rows(feed.entries))
+
+
+def needs_parsing(pkm: "Pkm", source: Source, fetched: "Fetched") -> bool:
+    """A successful response whose body differs from the last one parsed."""
+    if fetched.error or fetched.status is None or not 200 <= fetched.status < 300:
+        return False
+    if fetched.permanent_url:
+        return True
+    return fetched.body is None or bytes_hash(fetched.body) != pkm.store.get_body_hash(source.id)
 
 
 @dataclass(frozen=True)
@@ -159,8 +233,13 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[tuple[ParsedEntry, str, s
     ]
 
 
-def apply_fetch(pkm: "Pkm", source: Source, fetched: Fetched) -> SourceResult:
-    """Turn one retrieval into stored items and updated fetch state, in one transaction."""
+def apply_fetch(
+    pkm: "Pkm", source: Source, fetched: Fetched, parsed: Parsed | None = None
+) -> SourceResult:
+    """Turn one retrieval into stored items and updated fetch state, in one transaction.
+
+    `parsed` is the body already parsed elsewhere (a worker process); else it is parsed here.
+    """
     store = pkm.store
     now = pkm.now()
     settings = pkm.settings.seek
@@ -189,18 +268,12 @@ def apply_fetch(pkm: "Pkm", source: Source, fetched: Fetched) -> SourceResult:
             error += f", retry after {to_iso(retry_after)}"
     elif not 200 <= status < 300:
         error = f"HTTP {status}"
-    elif (
-        fetched.body is not None
-        and not fetched.permanent_url
-        and bytes_hash(fetched.body) == store.get_body_hash(source.id)
-    ):
+    elif parsed is None and not needs_parsing(pkm, source, fetched):
         # A server without validators sent the same bytes again: nothing to parse.
         _refresh_validators(state, fetched.headers)
     else:
-        try:
-            feed = parse_body(fetched)
-        except ParseError as e:
-            error = e.reason
+        parsed = parsed or parse_fetched(fetched)
+        feed, error = parsed.feed, parsed.error
 
     notes: list[str] = []
     redirected_to = None
@@ -231,7 +304,8 @@ def apply_fetch(pkm: "Pkm", source: Source, fetched: Fetched) -> SourceResult:
     new = updated = 0
     with store.transaction():
         if feed is not None:
-            new, updated = store.store_entries(source.id, entry_rows(feed.entries), now)
+            assert parsed is not None
+            new, updated = store.store_entries(source.id, parsed.rows, now)
             outcome = FetchOutcome.NEW if new or updated else FetchOutcome.UNCHANGED
         state["last_outcome"] = outcome.value
         store.update_source(source.id, **state)

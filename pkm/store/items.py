@@ -78,13 +78,17 @@ class ItemsMixin(StoreBase):
         instead of becoming a second row. The caller wraps this in the source's transaction.
         """
         seen_at = to_iso(now)
+        conn = self.db.conn
         known = {
             row[0]: (row[1], row[2])
-            for row in self.db.execute(
+            for row in conn.execute(
                 "SELECT entry_id, item_id, content_hash FROM item_sources WHERE source_id = ?",
                 [source_id],
             )
         }
+        fresh = [(e, d, k) for e, d, k in entries if e.entry_id not in known]
+        by_key = self._items_by_url_key({k for _, _, k in fresh if k is not None})
+        links: list[tuple[int, str, int, str, str | None]] = []
         new = updated = 0
         for entry, digest, key in entries:
             found = known.get(entry.entry_id)
@@ -95,40 +99,51 @@ class ItemsMixin(StoreBase):
                 values = _item_values(entry)
                 values["url_key"] = key
                 assignments = ", ".join(f"{k} = :{k}" for k in values)
-                self.db.execute(
+                conn.execute(
                     f"UPDATE items SET {assignments}, changed_at = :now WHERE id = :id",
                     {**values, "now": seen_at, "id": item_id},
                 )
-                self.db.execute(
+                conn.execute(
                     "UPDATE item_sources SET content_hash = ? WHERE source_id = ? AND entry_id = ?",
                     [digest, source_id, entry.entry_id],
                 )
                 updated += 1
                 continue
-            item_id = None
-            if key is not None:
-                row = self.db.execute(
-                    "SELECT id FROM items WHERE url_key = ? ORDER BY id LIMIT 1", [key]
-                ).fetchone()
-                item_id = row[0] if row else None
+            item_id = by_key.get(key) if key is not None else None
             if item_id is None:
-                values = _item_values(entry)
-                cursor = self.db.execute(
+                cursor = conn.execute(
                     "INSERT INTO items (guid, url_key, first_seen_at, url, title, author, published_at,"
                     " updated_at, summary, content_html, content_text, categories) VALUES"
                     " (:guid, :url_key, :now, :url, :title, :author, :published_at, :updated_at,"
                     " :summary, :content_html, :content_text, :categories)",
-                    {**values, "guid": entry.entry_id, "url_key": key, "now": seen_at},
+                    {**_item_values(entry), "guid": entry.entry_id, "url_key": key, "now": seen_at},
                 )
-                item_id = cursor.lastrowid
+                item_id = int(cursor.lastrowid or 0)
+                if key is not None:
+                    by_key[key] = item_id
                 new += 1
-            self.db.execute(
-                "INSERT INTO item_sources (source_id, entry_id, item_id, content_hash, first_seen_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [source_id, entry.entry_id, item_id, digest, seen_at],
-            )
+            links.append((source_id, entry.entry_id, item_id, digest, seen_at))
             known[entry.entry_id] = (item_id, digest)
+        conn.executemany(
+            "INSERT INTO item_sources (source_id, entry_id, item_id, content_hash, first_seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            links,
+        )
         return new, updated
+
+    def _items_by_url_key(self, keys: set[str]) -> dict[str, int]:
+        """The oldest item for each URL key, found in batches (SQLite caps bound parameters)."""
+        found: dict[str, int] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            rows = self.db.conn.execute(
+                f"SELECT url_key, min(id) FROM items WHERE url_key IN ({','.join('?' * len(chunk))})"
+                " GROUP BY url_key",
+                chunk,
+            )
+            found.update({row[0]: row[1] for row in rows})
+        return found
 
     def get_items(
         self,
