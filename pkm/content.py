@@ -67,6 +67,14 @@ _BLOCK_TAGS = frozenset(
 _CELL_TAGS = frozenset({"td", "th"})
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|<!--.*?-->", re.S)
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
+# Every character str.split() splits on (str.isspace), except space and newline.
+_SPACES = str.maketrans(
+    dict.fromkeys(
+        "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+        "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000",
+        " ",
+    )
+)
 
 
 # The base URL of the `sanitize_html` call running on this thread. nh3 calls the attribute
@@ -128,8 +136,9 @@ def html_to_text(html: str) -> str:
 
     A single regular-expression pass rather than a DOM parse: it runs for every stored
     item, and on sanitized HTML (balanced, no scripts) it gives the same text several times
-    faster. Whitespace is collapsed with `str.split()` rather than a regular expression
-    (several times faster on long lines), so every Unicode space counts as one.
+    faster. Whitespace is collapsed with `str.translate` and `str.replace` (the same
+    result as `" ".join(line.split())` per line, at half the cost; a regular expression
+    was several times slower), so every Unicode space counts as one.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -140,14 +149,19 @@ def html_to_text(html: str) -> str:
             return " " if match.group(1) else ""
         return ""
 
-    text = unescape(_TAG_RE.sub(replace, html))
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
+    text = unescape(_TAG_RE.sub(replace, html)).translate(_SPACES)
+    while "  " in text:
+        text = text.replace("  ", " ")
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_LINES_RE.sub("\n\n", text).strip()
 
 
 def text_to_summary(text: str, limit: int = 500) -> str:
     """Shorten plain text to at most `limit` characters, cutting at a word boundary."""
-    text = " ".join(text.split())
+    # Collapse only the head when that is enough: an entry's text can be 100 KB, and a
+    # collapsed head longer than `limit` starts exactly like the whole text collapsed.
+    head = " ".join(text[: 4 * limit].split())
+    text = head if len(head) > limit else " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]

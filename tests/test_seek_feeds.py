@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pkm.errors import ParseError
-from pkm.models import ParsedFeed
+from pkm.models import ParsedEntry, ParsedFeed
 from pkm.seek.feeds import _parse, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -60,7 +60,7 @@ def rss(items: str, channel: str = "", namespaces: str = "") -> bytes:
     ).encode()
 
 
-def one_entry(body: bytes, url: str = "https://feeds.example.org/feed") -> Any:
+def one_entry(body: bytes, url: str = "https://feeds.example.org/feed") -> ParsedEntry:
     feed = parse_feed(body, url)
     assert len(feed.entries) == 1, feed
     return feed.entries[0]
@@ -496,6 +496,25 @@ def test_not_a_feed(body: bytes, reason: str) -> None:
     assert excinfo.value.url == "https://nf.example/x"
 
 
+def test_unencodable_characters_become_replacement_characters() -> None:
+    """A lone surrogate is valid in JSON ("\\ud800") and as an XML character reference,
+    but cannot be encoded; nh3 and hashing would fail on it."""
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "t\\ud800", "items": '
+        b'[{"id": "a\\udc00", "content_html": "<p>\\ud800</p>", "tags": ["\\ud800"]}]}'
+    )
+    feed = parse_feed(body, "https://j.example/feed")
+    entry = feed.entries[0]
+    assert (feed.title, entry.entry_id, entry.content_html, entry.tags) == (
+        "t\ufffd",
+        "a\ufffd",
+        "<p>\ufffd</p>",
+        ("\ufffd",),
+    )
+    xml = rss("<item><guid>g</guid><title>a&#xD800;b&#0;c&#x110000;d&#x41;</title></item>")
+    assert one_entry(xml).title == "a\ufffdb\ufffdc\ufffddA"
+
+
 def test_entities_are_never_expanded() -> None:
     body = (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">'
@@ -517,6 +536,31 @@ SEEDS = [path.read_bytes()[:3000] for path in DATA_FILES]
 def test_any_bytes_give_a_feed_or_parse_error(body: bytes) -> None:
     with contextlib.suppress(ParseError):  # anything else fails the test
         parse_feed(body, "https://any.example/feed")
+
+
+ANY_TEXT = st.text(st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=40)
+JSON_VALUES = st.one_of(ANY_TEXT, st.integers(), st.floats(), st.booleans(), st.none())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=ANY_TEXT, value=JSON_VALUES, version=st.sampled_from(["1", "1.1", "x"]))
+def test_any_json_feed_gives_a_feed_or_parse_error(text: str, value: Any, version: str) -> None:
+    item = {"id": value, "url": text, "title": text, "content_html": text, "summary": value}
+    item |= {"date_published": text, "tags": [text, value], "authors": [{"name": text}]}
+    doc = {"version": f"https://jsonfeed.org/version/{version}", "title": value, "items": [item]}
+    with contextlib.suppress(ParseError):  # anything else fails the test
+        parse_feed(json.dumps(doc).encode(), "https://any.example/feed.json")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=60), other=st.text(max_size=30))
+def test_any_text_in_an_rss_item_gives_a_feed_or_parse_error(text: str, other: str) -> None:
+    item = f"<item><guid>{other}</guid><title>{text}</title><link>{other}</link>"
+    item += (
+        f"<description>{text}</description><pubDate>{other}</pubDate><author>{text}</author></item>"
+    )
+    with contextlib.suppress(ParseError):  # anything else fails the test
+        parse_feed(rss(item), "https://any.example/feed")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

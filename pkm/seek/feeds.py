@@ -250,7 +250,8 @@ def _decode(body: bytes, http_charset: str | None) -> tuple[str, bool, list[str]
             warnings.append(f"declared encoding {declared_label} ignored: the bytes are utf-8")
         # b"\xc2" leads every U+0080-U+009F in UTF-8: a cheap test that skips the scan.
         fixed = _fix_c1(text) if b"\xc2" in body else text
-        return fixed, fixed is text and declared in (None, "utf-8"), warnings
+        verbatim = fixed is text and (declared_label is None or declared == "utf-8")
+        return fixed, verbatim, warnings
     for label in (declared_label, http_charset):
         candidate = _codec(label)
         if candidate in ("utf-8", "utf-16", "utf-32"):
@@ -295,6 +296,7 @@ _ENTITY_RE = re.compile(rb"&([A-Za-z][A-Za-z0-9]{0,31});")
 _BARE_AMP_RE = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)")
 _XML_ILLEGAL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_CHAR_REF_RE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
 
 
 def _read_xml(
@@ -314,9 +316,9 @@ def _read_xml(
         warnings.append("ignored text before the xml document")
         data = _utf8_document(text[junk.start() :])
     elif utf8_body is not None:
-        data = utf8_body
+        data = utf8_body.lstrip()  # XML allows nothing before the declaration; PHP adds newlines
     else:
-        data = _utf8_document(text)
+        data = _utf8_document(text[start:])
     data = _strip_doctype(data)
 
     root = _strict_parse(data) if use_lxml else None
@@ -379,7 +381,8 @@ def _repair(data: bytes) -> bytes:
     """Lossless fixes for the usual ways real feeds are not XML, outside CDATA sections.
 
     HTML entity names (`&nbsp;`) become character references, bare `&` becomes `&amp;`,
-    and control characters XML forbids are dropped.
+    and control characters XML forbids are dropped, as literals or as references (a
+    reference to a surrogate would otherwise reach feedparser, which cannot encode it).
     """
 
     def entity(match: re.Match[bytes]) -> bytes:
@@ -391,12 +394,28 @@ def _repair(data: bytes) -> bytes:
             return match.group(0)
         return b"".join(b"&#%d;" % ord(ch) for ch in chars)
 
+    def char_ref(match: re.Match[bytes]) -> bytes:
+        hex_digits, digits = match.groups()
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        return match.group(0) if _xml_char(code) else b"&#xFFFD;"
+
     parts = _CDATA_SPLIT_RE.split(data)
     for i in range(0, len(parts), 2):
         part = _ENTITY_RE.sub(entity, parts[i])
+        part = _CHAR_REF_RE.sub(char_ref, part)
         part = _BARE_AMP_RE.sub(b"&amp;", part)
         parts[i] = _XML_ILLEGAL_RE.sub(b"", part)
     return b"".join(parts)
+
+
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows this code point in a document."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def _split_tag(tag: Any) -> tuple[str, str]:
@@ -572,7 +591,7 @@ def _read_rss_channel(channel: Any, feed: _RawFeed, url: str, items: list[Any]) 
 
 def _is_alternate(link: Any) -> bool:
     rel = (link.get("rel") or "alternate").strip()
-    kind = (link.get("type") or "text/html").strip().lower()
+    kind = (link.get("type") or "text/html").split(";")[0].strip().lower()
     return rel == "alternate" and kind in _HTML_TYPES and bool(link.get("href"))
 
 
@@ -832,7 +851,7 @@ def _fp_link(thing: Any, url: str, *, is_entry: bool) -> str | None:
     links = dict.get(thing, "links") or ()
     for link in links:
         rel = link.get("rel") or "alternate"
-        kind = (link.get("type") or "text/html").lower()
+        kind = (link.get("type") or "text/html").split(";")[0].strip().lower()
         if rel == "alternate" and kind in _HTML_TYPES and link.get("href"):
             return _join(url, link["href"])
     value = dict.get(thing, "link")
@@ -912,15 +931,26 @@ def _read_json(text: str, url: str) -> _RawFeed:
     return feed
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    """A JSON string, or None. A lone "\\ud800" escape is valid JSON but not encodable
+    text (nh3 and sha256 would fail on it), so those become U+FFFD."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE_RE.sub("\ufffd", value)
+    return value
 
 
 def _json_entry(item: dict[str, Any], url: str) -> _RawEntry:
     entry = _RawEntry()
     item_id = item.get("id")
     if isinstance(item_id, str):
-        entry.id = item_id
+        entry.id = _str(item_id)
     elif isinstance(item_id, int | float) and not isinstance(item_id, bool):
         entry.id = str(item_id)  # 1.0 feeds in the wild use numbers; the spec says string
     entry.link = _join(url, _str(item.get("url")) or _str(item.get("external_url")))
@@ -934,19 +964,21 @@ def _json_entry(item: dict[str, Any], url: str) -> _RawEntry:
     elif content_text:
         entry.content = _Text(content_text, "text", base)
     if summary:
-        entry.summary = _Text(summary, "text", base)
+        # Plain text by the spec, but publishers do put HTML there.
+        kind: Literal["html", "text"] = "html" if _HTMLISH_RE.search(summary) else "text"
+        entry.summary = _Text(summary, kind, base)
     authors = item.get("authors")
     if not isinstance(authors, list):  # JSON Feed 1.0: a single "author" object
         authors = [item.get("author")]
     for author in authors:
-        if isinstance(author, dict) and _str(author.get("name")):
-            entry.authors.append(author["name"])
+        name = _str(author.get("name")) if isinstance(author, dict) else None
+        if name:
+            entry.authors.append(name)
     entry.published = _str(item.get("date_published"))
     entry.updated = _str(item.get("date_modified"))
     tags = item.get("tags")
     for tag in tags if isinstance(tags, list) else ():
-        if isinstance(tag, str):
-            _add_tag(entry, tag)
+        _add_tag(entry, _str(tag) or "")
     if content_html and content_text:
         # The publisher's own plain text beats text derived from the HTML.
         entry.content_text = content_text
