@@ -32,7 +32,11 @@ FEEDS, ENTRIES, MUTATE = 500, 20, 50
 CONCURRENCY = 16
 
 
-ENV = {**os.environ, "PKM_SEEK_PER_HOST": str(CONCURRENCY), "PKM_SEEK_CONCURRENCY": str(CONCURRENCY)}
+ENV = {
+    **os.environ,
+    "PKM_SEEK_PER_HOST": str(CONCURRENCY),
+    "PKM_SEEK_CONCURRENCY": str(CONCURRENCY),
+}
 # Runs a command and prints the peak RSS (KiB) of it and its children: measured in a fresh
 # process so the feed server (also our child) never counts.
 _MEASURE = (
@@ -63,10 +67,24 @@ class Server:
         self.dir.mkdir()
         port_file = self.dir / "port"
         self.proc = subprocess.Popen(
-            [sys.executable, str(FEEDSERVER), "--feeds", str(FEEDS), "--entries", str(ENTRIES),
-             "--mutate", str(MUTATE), "--latency-ms", str(latency_ms), "--out-dir", str(self.dir),
-             "--port-file", str(port_file)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(FEEDSERVER),
+                "--feeds",
+                str(FEEDS),
+                "--entries",
+                str(ENTRIES),
+                "--mutate",
+                str(MUTATE),
+                "--latency-ms",
+                str(latency_ms),
+                "--out-dir",
+                str(self.dir),
+                "--port-file",
+                str(port_file),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(600):
             if port_file.exists() and port_file.read_text().strip():
@@ -90,7 +108,9 @@ def parse_time(server: Server) -> float:
     """Seconds to parse (and sanitize) the 500 bodies alone, in one process: the parse floor."""
     from pkm.seek.feeds import parse_feed
 
-    urls = [line.strip() for line in (server.dir / "urls.txt").read_text().splitlines() if line.strip()]
+    urls = [
+        line.strip() for line in (server.dir / "urls.txt").read_text().splitlines() if line.strip()
+    ]
     bodies = []
     for url in urls:
         with urllib.request.urlopen(url) as r:
@@ -104,7 +124,11 @@ def parse_time(server: Server) -> float:
 def run_scenario(latency_ms: int, reps: int, workdir: Path) -> dict[str, object]:
     server = Server(latency_ms, workdir)
     try:
-        rows: dict[str, list[tuple[float, float]]] = {"cold": [], "warm_unchanged": [], "warm_50_changed": []}
+        rows: dict[str, list[tuple[float, float]]] = {
+            "cold": [],
+            "warm_unchanged": [],
+            "warm_50_changed": [],
+        }
         counts: dict[str, int] = {}
         for rep in range(reps):
             home = workdir / f"home-{latency_ms}-{rep}"
@@ -154,7 +178,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not FEEDSERVER.exists():
-        raise SystemExit(f"{FEEDSERVER} not found: the benchmark needs ../shared/bench beside the repo")
+        raise SystemExit(
+            f"{FEEDSERVER} not found: the benchmark needs ../shared/bench beside the repo"
+        )
     figures: dict[str, object] = {"feeds": FEEDS, "entries": ENTRIES, "concurrency": CONCURRENCY}
     with tempfile.TemporaryDirectory(prefix="pkm-bench-") as tmp:
         workdir = Path(tmp)
@@ -168,7 +194,9 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"pkm seek benchmark: {FEEDS} feeds x {ENTRIES} entries on 127.0.0.1, concurrency {CONCURRENCY}, median of {args.reps}")
+    print(
+        f"pkm seek benchmark: {FEEDS} feeds x {ENTRIES} entries on 127.0.0.1, concurrency {CONCURRENCY}, median of {args.reps}"
+    )
     for key, value in figures.items():
         if isinstance(value, dict):
             print(f"{key}:")

@@ -78,7 +78,9 @@ class Pkm:
         try:
             lock.acquire(timeout=0)
         except Timeout:
-            raise LockedError(f"another pkm run is in progress (lock held: {self.paths.lock})") from None
+            raise LockedError(
+                f"another pkm run is in progress (lock held: {self.paths.lock})"
+            ) from None
         except OSError as e:
             raise ConfigError(f"cannot take the lock {self.paths.lock}: {e.strerror}") from None
         try:

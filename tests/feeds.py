@@ -1,11 +1,15 @@
 """Small feed documents built in tests, so each test shows the entries it is about."""
 
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
 
-def rss(*entries: tuple[str, str] | tuple[str, str, str], title: str = "Test feed", ttl: int | None = None) -> bytes:
+def rss(
+    *entries: tuple[str, str] | tuple[str, str, str],
+    title: str = "Test feed",
+    ttl: int | None = None,
+) -> bytes:
     """An RSS 2.0 feed of (guid, title[, link]) entries."""
     items = []
     for n, entry in enumerate(entries):

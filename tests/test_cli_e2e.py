@@ -29,7 +29,9 @@ def slow_feeds(feed_server: FeedServer, home: Path, tmp_path: Path) -> Path:
     """FEEDS subscribed feeds that each take 0.25 s to answer: a run lasts about 1.5 s."""
     outlines = []
     for n in range(FEEDS):
-        entries = [(f"{n}-{k}", f"Feed {n} entry {k}", f"https://example.com/{n}/{k}") for k in range(5)]
+        entries = [
+            (f"{n}-{k}", f"Feed {n} entry {k}", f"https://example.com/{n}/{k}") for k in range(5)
+        ]
         url = feed_server.route(f"/f{n}", rss(*entries), delay=0.25)
         outlines.append(f'<outline type="rss" text="f{n}" xmlUrl="{url}"/>')
     opml = tmp_path / "subs.opml"
@@ -69,7 +71,9 @@ def wait_for_progress(home: Path, proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "pkm", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pkm", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("pkm ")
 
 
@@ -77,7 +81,9 @@ def test_overlapping_run_is_refused(slow_feeds: Path) -> None:
     first = subprocess.Popen(pkm_cmd(slow_feeds, "seek", "-q"), env=env())
     try:
         wait_for_progress(slow_feeds, first)
-        second = subprocess.run(pkm_cmd(slow_feeds, "seek"), env=env(), capture_output=True, text=True)
+        second = subprocess.run(
+            pkm_cmd(slow_feeds, "seek"), env=env(), capture_output=True, text=True
+        )
         assert second.returncode == 1
         assert second.stderr.startswith("pkm: error: another pkm run is in progress")
         assert "Traceback" not in second.stderr
@@ -85,14 +91,18 @@ def test_overlapping_run_is_refused(slow_feeds: Path) -> None:
         assert first.wait(timeout=30) == 0
 
 
-def test_kill_mid_run_leaves_a_consistent_database_and_the_next_run_carries_on(slow_feeds: Path) -> None:
+def test_kill_mid_run_leaves_a_consistent_database_and_the_next_run_carries_on(
+    slow_feeds: Path,
+) -> None:
     proc = subprocess.Popen(pkm_cmd(slow_feeds, "seek", "-q"), env=env())
     wait_for_progress(slow_feeds, proc)
     proc.kill()
     proc.wait()
     assert_consistent(slow_feeds)
     assert fetched_sources(slow_feeds) < FEEDS
-    again = subprocess.run(pkm_cmd(slow_feeds, "seek", "-q"), env=env(), capture_output=True, text=True)
+    again = subprocess.run(
+        pkm_cmd(slow_feeds, "seek", "-q"), env=env(), capture_output=True, text=True
+    )
     assert again.returncode == 0, again.stderr
     assert_consistent(slow_feeds)
     with sqlite3.connect(slow_feeds / "pkm.db") as db:
@@ -100,7 +110,9 @@ def test_kill_mid_run_leaves_a_consistent_database_and_the_next_run_carries_on(s
 
 
 def test_ctrl_c_exits_130_with_nothing_half_written(slow_feeds: Path) -> None:
-    proc = subprocess.Popen(pkm_cmd(slow_feeds, "seek", "-q"), env=env(), stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        pkm_cmd(slow_feeds, "seek", "-q"), env=env(), stderr=subprocess.PIPE, text=True
+    )
     wait_for_progress(slow_feeds, proc)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)

@@ -35,7 +35,15 @@ def test_add_then_seek_json(run, feed_server: FeedServer) -> None:  # type: igno
     assert summary["ok"] is True
     [source] = summary["sources"]
     assert source["outcome"] == "not_due"
-    assert set(source) >= {"url", "outcome", "http_status", "error", "error_count", "next_due_at", "retry_after_at"}
+    assert set(source) >= {
+        "url",
+        "outcome",
+        "http_status",
+        "error",
+        "error_count",
+        "next_due_at",
+        "retry_after_at",
+    }
     again = json.loads(run("seek", "--all", "--json").stdout)
     assert again["sources"][0]["outcome"] == "unchanged"
 
@@ -59,7 +67,9 @@ def test_autodiscovery_says_which_feed_it_took(run, feed_server: FeedServer) -> 
     )
     result = run("seek", "add", page)
     assert f"using {feed_server.url('/main.xml')}" in result.stderr
-    assert json.loads(run("seek", "list", "--json").stdout)[0]["url"] == feed_server.url("/main.xml")
+    assert json.loads(run("seek", "list", "--json").stdout)[0]["url"] == feed_server.url(
+        "/main.xml"
+    )
 
 
 def test_partial_failure_exits_3_and_reports_on_stderr(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +92,9 @@ def test_quiet_success_prints_nothing(run, feed_server: FeedServer) -> None:  # 
 
 
 def test_add_bad_inputs(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
-    page = feed_server.route("/page", "<html><body>no feeds here</body></html>", content_type="text/html")
+    page = feed_server.route(
+        "/page", "<html><body>no feeds here</body></html>", content_type="text/html"
+    )
     result = run("seek", "add", page, "not a url", feed_server.url("/missing"), code=3)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 3 and all(line.startswith("pkm: error: ") for line in lines)
@@ -94,10 +106,24 @@ def test_inbox_json_contract(run, feed_server: FeedServer) -> None:  # type: ign
     run("seek", "add", url, "--tag", "news")
     [item] = json.loads(run("sense", "inbox", "--json").stdout)
     assert set(item) >= {
-        "id", "source_url", "guid", "url", "title", "author", "published", "summary",
-        "content_text", "status", "tags",
+        "id",
+        "source_url",
+        "guid",
+        "url",
+        "title",
+        "author",
+        "published",
+        "summary",
+        "content_text",
+        "status",
+        "tags",
     }
-    assert (item["source_url"], item["guid"], item["status"], item["tags"]) == (url, "1", "unread", ["news"])
+    assert (item["source_url"], item["guid"], item["status"], item["tags"]) == (
+        url,
+        "1",
+        "unread",
+        ["news"],
+    )
     assert item["published"] == "2026-01-01T12:00:00Z"
     assert json.loads(run("sense", "inbox", "--json", "--source", url).stdout) == [item]
 
@@ -110,7 +136,9 @@ def test_import_export_round_trip(run, tmp_path: Path) -> None:  # type: ignore[
     path.write_text(exported)
     other = tmp_path / "other"
     runner = CliRunner()
-    result = runner.invoke(app, ["--home", str(other), "seek", "import", str(path)], catch_exceptions=False)
+    result = runner.invoke(
+        app, ["--home", str(other), "seek", "import", str(path)], catch_exceptions=False
+    )
     assert result.exit_code == 0
     after = json.loads(runner.invoke(app, ["--home", str(other), "seek", "list", "--json"]).stdout)
     assert sorted((s["url"], s["title"], s["tags"]) for s in after) == sorted(

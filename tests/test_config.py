@@ -24,7 +24,11 @@ def test_settings_from_file_and_environment(tmp_path: Path) -> None:
     path = tmp_path / "pkm.toml"
     path.write_text("[seek]\nconcurrency = 8\nread_timeout = 5\n")
     settings = Settings.load(path, {"PKM_SEEK_PER_HOST": "4"})
-    assert (settings.seek.concurrency, settings.seek.read_timeout, settings.seek.per_host) == (8, 5.0, 4)
+    assert (settings.seek.concurrency, settings.seek.read_timeout, settings.seek.per_host) == (
+        8,
+        5.0,
+        4,
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,5 +49,5 @@ def test_bad_settings_name_the_problem(tmp_path: Path, text: str, message: str) 
 
 
 def test_bad_environment_override(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="PKM_SEEK.per_host"):
+    with pytest.raises(ConfigError, match=r"PKM_SEEK\.per_host"):
         Settings.load(tmp_path / "pkm.toml", {"PKM_SEEK_PER_HOST": "lots"})

@@ -9,7 +9,9 @@ DAY = timedelta(hours=24)
 
 def test_retry_after_seconds_and_http_date() -> None:
     assert schedule.parse_retry_after("120", NOW) == NOW + timedelta(seconds=120)
-    assert schedule.parse_retry_after("Mon, 02 Feb 2026 10:30:00 GMT", NOW) == NOW + timedelta(minutes=90)
+    assert schedule.parse_retry_after("Mon, 02 Feb 2026 10:30:00 GMT", NOW) == NOW + timedelta(
+        minutes=90
+    )
 
 
 def test_retry_after_garbage_or_past_is_ignored() -> None:

@@ -62,7 +62,9 @@ def titles(pkm: Pkm) -> list[str]:
 def test_conditional_get_sends_validators_verbatim_and_304_costs_no_parsing(
     pkm: Pkm, feed_server: FeedServer, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = feed_server.route("/f", rss(("1", "One")), etag='W/"v1"', last_modified="Mon, 02 Feb 2026 08:00:00 GMT")
+    url = feed_server.route(
+        "/f", rss(("1", "One")), etag='W/"v1"', last_modified="Mon, 02 Feb 2026 08:00:00 GMT"
+    )
     subscribe(pkm, url)
     monkeypatch.setattr(update, "parse_body", lambda fetched: pytest.fail("a 304 was parsed"))
     result = seek(pkm, force=True)[url]
@@ -81,7 +83,9 @@ def test_validators_are_refreshed_on_304(pkm: Pkm, feed_server: FeedServer) -> N
     assert feed_server.requests_to("/f")[-1].headers["if-none-match"] == '"v2"'
 
 
-def test_identical_body_without_validators_is_unchanged(pkm: Pkm, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identical_body_without_validators_is_unchanged(
+    pkm: Pkm, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = feed_server.route("/f", rss(("1", "One")))
     subscribe(pkm, url)
     monkeypatch.setattr(update, "parse_body", lambda fetched: pytest.fail("same bytes were parsed"))
@@ -110,16 +114,28 @@ def test_server_hints_lengthen_the_interval(pkm: Pkm, feed_server: FeedServer) -
 
 
 def test_new_changed_and_duplicate_entries(pkm: Pkm, feed_server: FeedServer) -> None:
-    url = feed_server.route("/f", rss(("1", "One"), ("2", "Two"), ("2", "Two again", "https://example.com/2b")))
+    url = feed_server.route(
+        "/f", rss(("1", "One"), ("2", "Two"), ("2", "Two again", "https://example.com/2b"))
+    )
     subscribe(pkm, url)
     assert titles(pkm) == ["One", "Two", "Two again"]
-    feed_server.route("/f", rss(("1", "One, edited"), ("2", "Two"), ("2", "Two again", "https://example.com/2b"), ("3", "Three")))
+    feed_server.route(
+        "/f",
+        rss(
+            ("1", "One, edited"),
+            ("2", "Two"),
+            ("2", "Two again", "https://example.com/2b"),
+            ("3", "Three"),
+        ),
+    )
     result = seek(pkm, force=True)[url]
     assert (result.outcome, result.new_items, result.updated_items) == (FetchOutcome.NEW, 1, 1)
     assert titles(pkm) == ["One, edited", "Three", "Two", "Two again"]
 
 
-def test_archived_and_deleted_items_never_come_back_unread(pkm: Pkm, feed_server: FeedServer) -> None:
+def test_archived_and_deleted_items_never_come_back_unread(
+    pkm: Pkm, feed_server: FeedServer
+) -> None:
     url = feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
     subscribe(pkm, url)
     ids = {i.guid: i.id for i in pkm.store.get_items()}
@@ -138,7 +154,9 @@ def test_same_article_through_two_sources_is_one_item(pkm: Pkm, feed_server: Fee
     assert set(item.source_urls) == {a, b}
 
 
-def test_permanent_redirect_moves_the_source_once_the_target_parses(pkm: Pkm, feed_server: FeedServer) -> None:
+def test_permanent_redirect_moves_the_source_once_the_target_parses(
+    pkm: Pkm, feed_server: FeedServer
+) -> None:
     old = feed_server.route("/old", rss(("1", "One")))
     subscribe(pkm, old)
     new = feed_server.route("/new", rss(("1", "One")))
@@ -163,7 +181,9 @@ def test_permanent_redirect_to_a_non_feed_keeps_the_url(pkm: Pkm, feed_server: F
 
 
 @pytest.mark.parametrize("status", [302, 307])
-def test_temporary_redirects_never_rewrite_the_url(pkm: Pkm, feed_server: FeedServer, status: int) -> None:
+def test_temporary_redirects_never_rewrite_the_url(
+    pkm: Pkm, feed_server: FeedServer, status: int
+) -> None:
     old = feed_server.route("/old", rss(("1", "One")))
     subscribe(pkm, old)
     feed_server.route("/tmp", rss(("1", "One"), ("2", "Two")))
@@ -172,7 +192,9 @@ def test_temporary_redirects_never_rewrite_the_url(pkm: Pkm, feed_server: FeedSe
     assert pkm.store.get_sources()[0].url == old
 
 
-def test_redirect_onto_a_subscribed_url_is_reported_not_merged(pkm: Pkm, feed_server: FeedServer) -> None:
+def test_redirect_onto_a_subscribed_url_is_reported_not_merged(
+    pkm: Pkm, feed_server: FeedServer
+) -> None:
     a = feed_server.route("/a", rss(("1", "One")))
     b = feed_server.route("/b", rss(("2", "Two")))
     add_sources(pkm, [a, b])
@@ -196,7 +218,11 @@ def test_gone_stops_fetching(pkm: Pkm, feed_server: FeedServer, clock: Clock) ->
 
 @pytest.mark.parametrize(
     "retry_after, expected",
-    [("7200", timedelta(hours=2)), ("Mon, 02 Feb 2026 12:00:00 GMT", timedelta(hours=3)), ("99999999", timedelta(hours=24))],
+    [
+        ("7200", timedelta(hours=2)),
+        ("Mon, 02 Feb 2026 12:00:00 GMT", timedelta(hours=3)),
+        ("99999999", timedelta(hours=24)),
+    ],
 )
 def test_retry_after_is_honoured_even_with_all(
     pkm: Pkm, feed_server: FeedServer, clock: Clock, retry_after: str, expected: timedelta
@@ -212,7 +238,9 @@ def test_retry_after_is_honoured_even_with_all(
     assert len(feed_server.requests_to("/f")) == 2
 
 
-def test_failures_back_off_exponentially_and_recover(pkm: Pkm, feed_server: FeedServer, clock: Clock) -> None:
+def test_failures_back_off_exponentially_and_recover(
+    pkm: Pkm, feed_server: FeedServer, clock: Clock
+) -> None:
     url = feed_server.route("/f", rss(("1", "One")))
     subscribe(pkm, url)
     feed_server.route("/f", "oops", status=500)
@@ -260,7 +288,9 @@ def test_dead_server_is_a_failed_result(pkm: Pkm, feed_server: FeedServer) -> No
 
 
 def test_wrong_encoding_is_decoded_by_declaration(pkm: Pkm, feed_server: FeedServer) -> None:
-    body = "<?xml version='1.0' encoding='iso-8859-1'?><rss version='2.0'><channel><title>Caf\u00e9</title><item><guid>1</guid><title>Cr\u00e8me br\u00fbl\u00e9e</title></item></channel></rss>".encode("iso-8859-1")
+    body = "<?xml version='1.0' encoding='iso-8859-1'?><rss version='2.0'><channel><title>Caf\u00e9</title><item><guid>1</guid><title>Cr\u00e8me br\u00fbl\u00e9e</title></item></channel></rss>".encode(
+        "iso-8859-1"
+    )
     url = feed_server.route("/f", body, content_type="application/rss+xml")
     subscribe(pkm, url)
     assert titles(pkm) == ["Cr\u00e8me br\u00fbl\u00e9e"]

@@ -17,7 +17,9 @@ from pkm.store.migrations import migrations
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 
 
-def entry(entry_id: str, title: str = "A title", url: str | None = None, text: str = "body") -> ParsedEntry:
+def entry(
+    entry_id: str, title: str = "A title", url: str | None = None, text: str = "body"
+) -> ParsedEntry:
     return ParsedEntry(
         entry_id=entry_id,
         url=url,
@@ -43,9 +45,15 @@ def add(store: Store, url: str) -> int:
 
 def test_blank_database_gets_the_full_schema(store: Store) -> None:
     db = store.db
-    assert {"sources", "items", "item_sources", "fetches", "tags", "item_tags", "source_tags"} <= set(
-        db.table_names()
-    )
+    assert {
+        "sources",
+        "items",
+        "item_sources",
+        "fetches",
+        "tags",
+        "item_tags",
+        "source_tags",
+    } <= set(db.table_names())
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert {t.name for t in db.triggers} >= {"items_ai", "items_ad", "items_au"}
@@ -90,7 +98,9 @@ def test_new_unchanged_and_changed_entries(store: Store) -> None:
     source = add(store, "https://a.example/feed")
     assert store.store_entries(source, entry_rows([entry("1"), entry("2")]), NOW) == (2, 0)
     assert store.store_entries(source, entry_rows([entry("1"), entry("2")]), NOW) == (0, 0)
-    assert store.store_entries(source, entry_rows([entry("1", text="edited"), entry("2")]), NOW) == (0, 1)
+    assert store.store_entries(
+        source, entry_rows([entry("1", text="edited"), entry("2")]), NOW
+    ) == (0, 1)
     items = {i.guid: i for i in store.get_items()}
     assert items["1"].content_text == "edited"
     assert items["1"].updated_at == NOW
@@ -102,7 +112,9 @@ def test_change_keeps_status_and_tombstones_stay_dead(store: Store) -> None:
     ids = {i.guid: i.id for i in store.get_items()}
     store.set_item_status([ids["1"]], ItemStatus.ARCHIVED, NOW)
     store.set_item_status([ids["2"]], ItemStatus.DELETED, NOW)
-    store.store_entries(source, entry_rows([entry("1", title="New title"), entry("2", title="Again")]), NOW)
+    store.store_entries(
+        source, entry_rows([entry("1", title="New title"), entry("2", title="Again")]), NOW
+    )
     items = {i.guid: i for i in store.get_items()}
     assert items["1"].status is ItemStatus.ARCHIVED and items["1"].title == "New title"
     assert items["2"].status is ItemStatus.DELETED
@@ -112,8 +124,12 @@ def test_change_keeps_status_and_tombstones_stay_dead(store: Store) -> None:
 def test_same_article_from_two_sources_is_one_item(store: Store) -> None:
     a = add(store, "https://a.example/feed")
     b = add(store, "https://b.example/feed")
-    store.store_entries(a, entry_rows([entry("a-1", url="https://x.example/post/?utm_source=a")]), NOW)
-    assert store.store_entries(b, entry_rows([entry("b-9", url="http://x.example/post#top")]), NOW) == (0, 0)
+    store.store_entries(
+        a, entry_rows([entry("a-1", url="https://x.example/post/?utm_source=a")]), NOW
+    )
+    assert store.store_entries(
+        b, entry_rows([entry("b-9", url="http://x.example/post#top")]), NOW
+    ) == (0, 0)
     [item] = store.get_items()
     assert item.source_urls == ("https://a.example/feed", "https://b.example/feed")
     store.set_item_status([item.id], ItemStatus.READ, NOW)

@@ -17,17 +17,26 @@ seek_app = typer.Typer(
     invoke_without_command=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable result on stdout.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing unless something failed.")]
-TagOption = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag to attach (repeatable).")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable result on stdout.")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing unless something failed.")
+]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="Tag to attach (repeatable).")
+]
 
 
 @seek_app.callback()
 def seek_run(
     ctx: typer.Context,
-    fetch_all: Annotated[bool, typer.Option("--all", help="Fetch every source, due or not.")] = False,
+    fetch_all: Annotated[
+        bool, typer.Option("--all", help="Fetch every source, due or not.")
+    ] = False,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only sources with this URL, id or tag (repeatable).")
+        list[str] | None,
+        typer.Option("--only", help="Only sources with this URL, id or tag (repeatable)."),
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -53,8 +62,12 @@ def seek_run(
                 )
 
                 with Progress(
-                    TextColumn("seek"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=stderr_console(), transient=True,
+                    TextColumn("seek"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=stderr_console(),
+                    transient=True,
                 ) as progress:
                     task = progress.add_task("seek", total=len(plan.due))
                     for result in run_fetch(pkm, plan.due):
@@ -94,15 +107,25 @@ def _print_run_table(results: Sequence[SourceResult]) -> None:
     interesting = [r for r in results if r.new_items or r.updated_items or r.error or r.notes]
     if interesting:
         rows = table(
-            "source", "new", "updated", "outcome", "detail",
-            wide=("source", "detail"), numeric=("new", "updated"),
+            "source",
+            "new",
+            "updated",
+            "outcome",
+            "detail",
+            wide=("source", "detail"),
+            numeric=("new", "updated"),
         )
-        for r in sorted(interesting, key=lambda r: (r.outcome is FetchOutcome.FAILED, r.source_id or 0)):
+        for r in sorted(
+            interesting, key=lambda r: (r.outcome is FetchOutcome.FAILED, r.source_id or 0)
+        ):
             detail = "; ".join(filter(None, [r.error, *r.notes]))
             style = "red" if r.outcome is FetchOutcome.FAILED else None
             rows.add_row(
-                Text(r.title or r.url), str(r.new_items), str(r.updated_items),
-                Text(r.outcome.value, style=style or ""), Text(detail),
+                Text(r.title or r.url),
+                str(r.new_items),
+                str(r.updated_items),
+                Text(r.outcome.value, style=style or ""),
+                Text(detail),
             )
         console.print(rows)
     summary = _run_summary(results)
@@ -111,7 +134,9 @@ def _print_run_table(results: Sequence[SourceResult]) -> None:
     parts = [f"{summary['new_items']} new items"] + [
         f"{n} {name.replace('_', ' ')}" for name, n in counts.items() if n
     ]
-    console.print(Text(", ".join(parts) if results else "no sources: add one with `pkm seek add URL`"))
+    console.print(
+        Text(", ".join(parts) if results else "no sources: add one with `pkm seek add URL`")
+    )
 
 
 def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str) -> None:
@@ -137,7 +162,9 @@ def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str)
 @seek_app.command("add")
 def seek_add(
     ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(help="Feed URLs, web pages that advertise a feed, or feed files.")],
+    refs: Annotated[
+        list[str], typer.Argument(help="Feed URLs, web pages that advertise a feed, or feed files.")
+    ],
     tag: TagOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -174,7 +201,9 @@ def seek_save(
 @seek_app.command("import")
 def seek_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="An OPML file (newsboat, Feedly, Inoreader... exports).")],
+    file: Annotated[
+        Path, typer.Argument(help="An OPML file (newsboat, Feedly, Inoreader... exports).")
+    ],
     tag: TagOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -198,7 +227,10 @@ def seek_import(
         for r in results:
             if r.error:
                 error(f"{r.input}: {r.error}")
-        info(f"imported {added} new sources ({len(results) - added} already subscribed or skipped)", quiet)
+        info(
+            f"imported {added} new sources ({len(results) - added} already subscribed or skipped)",
+            quiet,
+        )
     if any(r.error for r in results):
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -215,7 +247,9 @@ def seek_export(ctx: typer.Context) -> None:
 @seek_app.command("list")
 def seek_list(
     ctx: typer.Context,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only this URL, id or tag.")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this URL, id or tag.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List subscriptions with their health: failing, redirected, gone, backing off."""
@@ -231,8 +265,16 @@ def seek_list(
     from rich.text import Text
 
     rows = table(
-        "id", "title", "url", "items", "last fetch", "status", "next due",
-        wide=("title", "status"), squeeze=("url",), numeric=("id", "items"),
+        "id",
+        "title",
+        "url",
+        "items",
+        "last fetch",
+        "status",
+        "next due",
+        wide=("title", "status"),
+        squeeze=("url",),
+        numeric=("id", "items"),
     )
     for s in sources:
         health = _health(s, now)
@@ -306,6 +348,8 @@ def seek_remove(
         with pkm.lock():
             source, deleted, kept = remove_source(pkm, ref)
     if as_json:
-        emit_json({"removed": source.url, "id": source.id, "items_deleted": deleted, "items_kept": kept})
+        emit_json(
+            {"removed": source.url, "id": source.id, "items_deleted": deleted, "items_kept": kept}
+        )
     else:
         info(f"removed {source.url} ({deleted} items deleted, {kept} kept)", quiet)

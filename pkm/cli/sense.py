@@ -34,11 +34,15 @@ def item_json(item: Item) -> dict[str, object]:
 @sense_app.command("inbox")
 def sense_inbox(
     ctx: typer.Context,
-    show_all: Annotated[bool, typer.Option("--all", help="Every item, not only unread ones.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every item, not only unread ones.")
+    ] = False,
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only items from this source URL or id.")
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N items.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="At most N items.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the inbox: unread items, newest first."""
@@ -51,7 +55,16 @@ def sense_inbox(
         return
     from rich.text import Text
 
-    rows = table("id", "published", "status", "title", "source", wide=("title",), squeeze=("source",), numeric=("id",))
+    rows = table(
+        "id",
+        "published",
+        "status",
+        "title",
+        "source",
+        wide=("title",),
+        squeeze=("source",),
+        numeric=("id",),
+    )
     for i in items:
         rows.add_row(
             str(i.id),

@@ -55,7 +55,9 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
                     author=article.author,
                     published=article.published,
                     updated=None,
-                    summary=text_to_summary(html_to_text(article.html) if article.html else article.text)
+                    summary=text_to_summary(
+                        html_to_text(article.html) if article.html else article.text
+                    )
                     or None,
                     content_html=article.html,
                     content_text=article.text,

@@ -75,4 +75,5 @@ def backoff_delay(error_count: int, interval: timedelta, cap: timedelta) -> time
     """Exponential backoff after `error_count` consecutive failures: 1, 2, 4, 8... intervals."""
     if error_count <= 0:
         return interval
-    return min(interval * (2 ** min(error_count - 1, 20)), max(cap, interval))
+    delay: timedelta = interval * (2 ** min(error_count - 1, 20))
+    return min(delay, max(cap, interval))

@@ -57,11 +57,19 @@ def _add_file(pkm: "Pkm", ref: str, tags: Sequence[str]) -> AddResult:
 
 
 def _subscribe(
-    pkm: "Pkm", ref: str, url: str, kind: SourceKind, fetched: Fetched, tags: Sequence[str], message: str | None = None
+    pkm: "Pkm",
+    ref: str,
+    url: str,
+    kind: SourceKind,
+    fetched: Fetched,
+    tags: Sequence[str],
+    message: str | None = None,
 ) -> AddResult:
     source, created = pkm.store.add_source(url, url_key(url), kind, now=pkm.now(), tags=tags)
     if not created:
-        return AddResult(ref, source_url=source.url, title=source.title, message="already subscribed")
+        return AddResult(
+            ref, source_url=source.url, title=source.title, message="already subscribed"
+        )
     result = apply_fetch(pkm, source, fetched)
     return AddResult(
         ref,
@@ -108,7 +116,9 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
     return results
 
 
-def _add_discovered(pkm: "Pkm", client: object, ref: str, links: list[FeedLink], tags: Sequence[str]) -> AddResult:
+def _add_discovered(
+    pkm: "Pkm", client: object, ref: str, links: list[FeedLink], tags: Sequence[str]
+) -> AddResult:
     from pkm.seek.http import HttpClient, HttpRequest
 
     assert isinstance(client, HttpClient)
@@ -118,7 +128,12 @@ def _add_discovered(pkm: "Pkm", client: object, ref: str, links: list[FeedLink],
         message = f"found {len(links)} feeds on the page; using {best.url} ({best.type})"
     existing = pkm.store.find_source(url_key(best.url))
     if existing is not None:
-        return AddResult(ref, source_url=existing.url, title=existing.title, message=f"{message}: already subscribed")
+        return AddResult(
+            ref,
+            source_url=existing.url,
+            title=existing.title,
+            message=f"{message}: already subscribed",
+        )
     fetched = Fetched.from_http(client.fetch(HttpRequest(url=best.url)))
     problem = _problem(fetched)
     if problem is None:
@@ -128,7 +143,9 @@ def _add_discovered(pkm: "Pkm", client: object, ref: str, links: list[FeedLink],
             problem = e.reason
     if problem:
         return AddResult(ref, error=f"the page's feed {best.url}: {problem}")
-    return _subscribe(pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message)
+    return _subscribe(
+        pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message
+    )
 
 
 def _charset(fetched: Fetched) -> str | None:
@@ -166,7 +183,9 @@ def _normalise_ref(ref: str) -> str:
 
 
 def list_sources(pkm: "Pkm", only: Sequence[str] = ()) -> list[Source]:
-    return pkm.store.get_sources([_normalise_ref(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE))
+    return pkm.store.get_sources(
+        [_normalise_ref(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
+    )
 
 
 def import_opml(pkm: "Pkm", data: bytes, tags: Sequence[str] = ()) -> list[AddResult]:

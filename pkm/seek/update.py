@@ -12,6 +12,7 @@ import signal
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -117,13 +118,28 @@ def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
             source = by_id[response.request.key]  # type: ignore[index]
             fetched = Fetched.from_http(response)
             if pool is not None and needs_parsing(pkm, source, fetched):
-                pending[pool.submit(parse_fetched, fetched)] = (source, fetched)
-            else:
-                yield apply_fetch(pkm, source, fetched)
+                try:
+                    pending[pool.submit(parse_fetched, fetched)] = (source, fetched)
+                    continue
+                except BrokenProcessPool:
+                    pool = None  # the workers died: parse here from now on
+            yield apply_fetch(pkm, source, fetched)
             for future in [f for f in pending if f.done()]:
-                yield apply_fetch(pkm, *pending.pop(future), parsed=future.result())
+                yield _apply_parsed(pkm, future, *pending.pop(future))
         for future in as_completed(list(pending)):
-            yield apply_fetch(pkm, *pending.pop(future), parsed=future.result())
+            yield _apply_parsed(pkm, future, *pending.pop(future))
+
+
+def _apply_parsed(
+    pkm: "Pkm", future: "Future[Parsed]", source: Source, fetched: "Fetched"
+) -> SourceResult:
+    try:
+        parsed = future.result()
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, or a script that imports pkm without a
+        # `__main__` guard): a worker's failure must not cost the source its fetch.
+        parsed = parse_fetched(fetched)
+    return apply_fetch(pkm, source, fetched, parsed=parsed)
 
 
 @contextmanager
@@ -213,7 +229,9 @@ def read_file_source(url: str) -> Fetched:
     try:
         body = path.read_bytes()
     except OSError as e:
-        return Fetched(url=url, status=None, headers={}, body=None, error=f"cannot read file: {e.strerror}")
+        return Fetched(
+            url=url, status=None, headers={}, body=None, error=f"cannot read file: {e.strerror}"
+        )
     return Fetched(url=url, status=200, headers={}, body=body, elapsed=time.monotonic() - started)
 
 
@@ -226,7 +244,17 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[tuple[ParsedEntry, str, s
     return [
         (
             e,
-            content_hash([e.url, e.title, e.author, to_iso(e.published), e.summary, e.content_html, list(e.tags)]),
+            content_hash(
+                [
+                    e.url,
+                    e.title,
+                    e.author,
+                    to_iso(e.published),
+                    e.summary,
+                    e.content_html,
+                    list(e.tags),
+                ]
+            ),
             url_key(e.url) if e.url and is_http_url(e.url) else None,
         )
         for e in entries
@@ -292,7 +320,9 @@ def apply_fetch(
             if feed.ttl_minutes:
                 hints.append(timedelta(minutes=feed.ttl_minutes))
             if fetched.permanent_url and url_key(fetched.permanent_url) != url_key(source.url):
-                redirected_to, note = _apply_redirect(pkm, source, fetched.permanent_url, now, state)
+                redirected_to, note = _apply_redirect(
+                    pkm, source, fetched.permanent_url, now, state
+                )
                 notes.append(note)
         due = schedule.next_due(
             now, interval, hints=hints, cap=cap, jitter=timedelta(minutes=settings.jitter_minutes)

@@ -17,7 +17,9 @@ def list_inbox(
     `sources` narrows to items reached through these source URLs or ids.
     """
     statuses = (
-        [s for s in ItemStatus if s is not ItemStatus.DELETED] if include_all else [ItemStatus.UNREAD]
+        [s for s in ItemStatus if s is not ItemStatus.DELETED]
+        if include_all
+        else [ItemStatus.UNREAD]
     )
     source_ids = [pkm.store.get_source(ref).id for ref in sources]
     return pkm.store.get_items(statuses=statuses, source_ids=source_ids, limit=limit)

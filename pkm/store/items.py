@@ -153,7 +153,8 @@ class ItemsMixin(StoreBase):
         limit: int | None = None,
     ) -> list[Item]:
         """Items newest first (by publication, then first seen), optionally filtered."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if statuses:
             clauses.append(f"i.status IN ({','.join('?' * len(statuses))})")
             params += [s.value for s in statuses]
@@ -197,5 +198,6 @@ class ItemsMixin(StoreBase):
         with wrap_errors(self.path), self.db.atomic():
             for tag_id in self._tag_ids(tags):
                 self.db.execute(
-                    "INSERT OR IGNORE INTO item_tags (item_id, tag_id) VALUES (?, ?)", [item_id, tag_id]
+                    "INSERT OR IGNORE INTO item_tags (item_id, tag_id) VALUES (?, ?)",
+                    [item_id, tag_id],
                 )

@@ -95,9 +95,10 @@ def m001_initial(db: Database) -> None:
         CREATE INDEX fetches_source ON fetches(source_id, fetched_at);
         """
     )
-    # The FTS index follows items through triggers. The update trigger fires only when the
+    # unicode61 (the default tokenizer), not porter: feeds come in every language and the
+    # Porter stemmer knows only English. The FTS index follows items through triggers. The update trigger fires only when the
     # indexed text changes, so marking thousands of items read does not rewrite the index.
-    db.table("items").enable_fts(["title", "content_text"], tokenize="porter")
+    db.table("items").enable_fts(["title", "content_text"])
     db.executescript(
         """
         CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN

@@ -98,14 +98,17 @@ class SourcesMixin(StoreBase):
     def get_source(self, ref: str) -> Source:
         """A source by id, URL or URL key."""
         where, params = "WHERE s.url = ? OR s.url_key = ?", [ref, ref]
+        params_id: list[object] = []
         if ref.isdigit():
-            where, params = "WHERE s.id = ?", [int(ref)]
-        found = self._query_sources(where, params)
+            where, params_id = "WHERE s.id = ?", [int(ref)]
+        found = self._query_sources(where, params_id or params)
         if not found:
             raise SourceNotFoundError(ref)
         return found[0]
 
-    def get_sources(self, only: Sequence[str] = (), kinds: Sequence[SourceKind] = ()) -> list[Source]:
+    def get_sources(
+        self, only: Sequence[str] = (), kinds: Sequence[SourceKind] = ()
+    ) -> list[Source]:
         """All sources, or those whose URL, URL key or tag is in `only`."""
         clauses, params = [], []
         if only:
@@ -179,8 +182,17 @@ class SourcesMixin(StoreBase):
             self.db.execute(
                 "INSERT INTO fetches (source_id, fetched_at, url, outcome, http_status, error,"
                 " new_items, updated_items, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [source_id, to_iso(fetched_at), url, outcome.value, http_status, error,
-                 new_items, updated_items, duration_ms],
+                [
+                    source_id,
+                    to_iso(fetched_at),
+                    url,
+                    outcome.value,
+                    http_status,
+                    error,
+                    new_items,
+                    updated_items,
+                    duration_ms,
+                ],
             )
 
     def get_validators(self) -> dict[int, tuple[str | None, str | None]]:
@@ -191,5 +203,7 @@ class SourcesMixin(StoreBase):
 
     def get_body_hash(self, source_id: int) -> str | None:
         with wrap_errors(self.path):
-            row = self.db.execute("SELECT body_hash FROM sources WHERE id = ?", [source_id]).fetchone()
+            row = self.db.execute(
+                "SELECT body_hash FROM sources WHERE id = ?", [source_id]
+            ).fetchone()
         return row[0] if row else None
