@@ -197,3 +197,19 @@ def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
 
 def test_only_unknown_source_is_an_error(run) -> None:  # type: ignore[no-untyped-def]
     assert "no such source" in run("seek", "--only", "nothing", code=1).stderr
+
+
+def test_list_shows_gone_and_redirected_at_a_glance(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    gone = feed_server.route("/gone", rss(("1", "One")))
+    old = feed_server.route("/old", rss(("1", "Two")))
+    run("seek", "add", gone, old)
+    feed_server.route("/gone", "", status=410)
+    new = feed_server.route("/new", rss(("1", "Two")))
+    feed_server.redirect("/old", "/new", status=301)
+    summary = run("seek", "--all").stderr
+    assert f"permanently redirected: {old} -> {new}" in summary
+    listed = {s["id"]: s for s in json.loads(run("seek", "list", "--json").stdout)}
+    assert listed[1]["health"] == "gone" and listed[1]["next_due"]
+    assert (listed[2]["health"], listed[2]["url"], listed[2]["previous_url"]) == ("redirected", new, old)
+    table = run("seek", "list").stdout
+    assert "gone" in table and f"redirected from {old}" in table

@@ -89,9 +89,12 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
     results: dict[str, AddResult] = {}
     with pkm.http() as client:
         pages: list[tuple[str, list[FeedLink]]] = []
-        for response in client.fetch_all([HttpRequest(url=u, key=u) for u in urls]):
-            ref = str(response.request.key)
-            fetched = Fetched.from_http(response)
+        # Fetched concurrently, subscribed in the order given, so ids follow the command line.
+        responses = {
+            str(r.request.key): r for r in client.fetch_all([HttpRequest(url=u, key=u) for u in urls])
+        }
+        for ref in urls:
+            fetched = Fetched.from_http(responses[ref])
             problem = _problem(fetched)
             if problem:
                 results[ref] = AddResult(ref, error=problem)
