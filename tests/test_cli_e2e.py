@@ -26,13 +26,13 @@ def env() -> dict[str, str]:
 
 @pytest.fixture
 def slow_feeds(feed_server: FeedServer, home: Path, tmp_path: Path) -> Path:
-    """FEEDS subscribed feeds that each take 0.25 s to answer: a run lasts about 1.5 s."""
+    """FEEDS subscribed feeds that each take 0.5 s to answer: a run lasts about 3 s."""
     outlines = []
     for n in range(FEEDS):
         entries = [
             (f"{n}-{k}", f"Feed {n} entry {k}", f"https://example.com/{n}/{k}") for k in range(5)
         ]
-        url = feed_server.route(f"/f{n}", rss(*entries), delay=0.25)
+        url = feed_server.route(f"/f{n}", rss(*entries), delay=0.5)
         outlines.append(f'<outline type="rss" text="f{n}" xmlUrl="{url}"/>')
     opml = tmp_path / "subs.opml"
     opml.write_text(f'<opml version="2.0"><body>{"".join(outlines)}</body></opml>')
@@ -70,6 +70,31 @@ def wait_for_progress(home: Path, proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
+def descendants(pid: int) -> set[int]:
+    """All live descendants of `pid` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_version() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "pkm", "--version"], capture_output=True, text=True, check=True
@@ -96,8 +121,14 @@ def test_kill_mid_run_leaves_a_consistent_database_and_the_next_run_carries_on(
 ) -> None:
     proc = subprocess.Popen(pkm_cmd(slow_feeds, "seek", "-q"), env=env())
     wait_for_progress(slow_feeds, proc)
+    helpers = descendants(proc.pid)  # the parsing worker processes and their fork server
+    assert helpers
     proc.kill()
     proc.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in helpers):
+        assert time.monotonic() < deadline, "worker processes outlived a killed run"
+        time.sleep(0.1)
     assert_consistent(slow_feeds)
     assert fetched_sources(slow_feeds) < FEEDS
     again = subprocess.run(

@@ -25,7 +25,9 @@ def test_every_corpus_feed_ingests_over_http(home: Path) -> None:
         return result.exit_code, result.stdout, result.stderr
 
     with FeedServer() as server:
-        urls = {server.serve_file(f"/{n}", CORPUS / path): path for n, path in enumerate(FEED_FILES)}
+        urls = {
+            server.serve_file(f"/{n}", CORPUS / path): path for n, path in enumerate(FEED_FILES)
+        }
         code, out, err = pkm("seek", "add", "--json", *urls)
         assert code in (0, 3), err
         added = json.loads(out)

@@ -1,6 +1,6 @@
 import pytest
 
-from pkm.seek.urls import is_http_url, url_key
+from pkm._util.urls import is_http_url, url_key
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ and tombstone rules as feed entries: saving a page a feed already delivered link
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from pkm._util.urls import is_http_url
 from pkm.content import html_to_text, text_to_summary
 from pkm.errors import ParseError
 from pkm.models import AddResult, ParsedEntry, SourceKind
 from pkm.seek.update import Fetched, entry_rows
-from pkm.seek.urls import is_http_url
 
 if TYPE_CHECKING:
     from pkm.core import Pkm

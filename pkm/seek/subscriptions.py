@@ -4,10 +4,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pkm._util.urls import is_http_url, source_key, url_key
 from pkm.errors import InvalidInputError, ParseError, SourceNotFoundError
 from pkm.models import AddResult, FeedLink, OutlineSource, Source, SourceKind
 from pkm.seek.update import Fetched, apply_fetch, parse_body, read_file_source
-from pkm.seek.urls import is_http_url, url_key
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -91,7 +91,8 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
         pages: list[tuple[str, list[FeedLink]]] = []
         # Fetched concurrently, subscribed in the order given, so ids follow the command line.
         responses = {
-            str(r.request.key): r for r in client.fetch_all([HttpRequest(url=u, key=u) for u in urls])
+            str(r.request.key): r
+            for r in client.fetch_all([HttpRequest(url=u, key=u) for u in urls])
         }
         for ref in urls:
             fetched = Fetched.from_http(responses[ref])
@@ -171,23 +172,16 @@ def _problem(fetched: Fetched) -> str | None:
 def remove_source(pkm: "Pkm", ref: str) -> tuple[Source, int, int]:
     """Unsubscribe from the source with this id or URL; returns it with (deleted, kept) item counts."""
     try:
-        source = pkm.store.get_source(_normalise_ref(ref))
+        source = pkm.store.get_source(source_key(ref))
     except SourceNotFoundError:
         raise SourceNotFoundError(ref) from None
     deleted, kept = pkm.store.remove_source(source.id)
     return source, deleted, kept
 
 
-def _normalise_ref(ref: str) -> str:
-    if ref.isdigit() or is_http_url(ref):
-        return url_key(ref) if is_http_url(ref) else ref
-    path = Path(ref).expanduser()
-    return path.resolve().as_uri() if path.exists() else ref
-
-
 def list_sources(pkm: "Pkm", only: Sequence[str] = ()) -> list[Source]:
     return pkm.store.get_sources(
-        [_normalise_ref(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
+        [source_key(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
     )
 
 

@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -21,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from pkm._util.hashing import bytes_hash, content_hash
 from pkm._util.timeutil import to_iso
+from pkm._util.urls import is_http_url, source_key, url_key
 from pkm.errors import ParseError, SourceNotFoundError
 from pkm.models import FetchOutcome, ParsedEntry, ParsedFeed, Source, SourceKind, SourceResult
 from pkm.seek import schedule
-from pkm.seek.urls import is_http_url, url_key
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -49,7 +50,7 @@ def plan_fetch(pkm: "Pkm", only: Sequence[str] = (), force: bool = False) -> See
     """
     now = pkm.now()
     sources = pkm.store.get_sources(
-        [_source_ref(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
+        [source_key(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
     )
     if only and not sources:
         raise SourceNotFoundError(", ".join(only))
@@ -65,11 +66,6 @@ def plan_fetch(pkm: "Pkm", only: Sequence[str] = (), force: bool = False) -> See
         else:
             plan.due.append(source)
     return plan
-
-
-def _source_ref(ref: str) -> str:
-    path = Path(ref).expanduser()
-    return path.resolve().as_uri() if not is_http_url(ref) and path.exists() else ref
 
 
 def _skipped(source: Source, outcome: FetchOutcome) -> SourceResult:
@@ -117,13 +113,15 @@ def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
         for response in client.fetch_all(requests):
             source = by_id[response.request.key]  # type: ignore[index]
             fetched = Fetched.from_http(response)
+            submitted = False
             if pool is not None and needs_parsing(pkm, source, fetched):
                 try:
                     pending[pool.submit(parse_fetched, fetched)] = (source, fetched)
-                    continue
+                    submitted = True
                 except BrokenProcessPool:
                     pool = None  # the workers died: parse here from now on
-            yield apply_fetch(pkm, source, fetched)
+            if not submitted:
+                yield apply_fetch(pkm, source, fetched)
             for future in [f for f in pending if f.done()]:
                 yield _apply_parsed(pkm, future, *pending.pop(future))
         for future in as_completed(list(pending)):
@@ -152,7 +150,9 @@ def _parse_pool(source_count: int) -> Iterator[ProcessPoolExecutor | None]:
     # deadlock the child. The server preloads the parser so each worker starts warm.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pkm.seek.update", "pkm.seek.feeds"])
-    pool = ProcessPoolExecutor(max_workers=cpus, mp_context=context, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(
+        max_workers=cpus, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    )
     try:
         pool.submit(int)  # start the workers now, while the first responses are on their way
         yield pool
@@ -160,10 +160,22 @@ def _parse_pool(source_count: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_sigint() -> None:
+def _init_worker(parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the parent decides what to do, and workers
     # printing their own KeyboardInterrupt tracebacks would only be noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this worker once pkm is gone: a `kill -9` of a cron run must not leave workers
+    (blocked forever on their task queue) and the fork server behind."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 @dataclass(frozen=True)
@@ -203,7 +215,6 @@ class Fetched:
     body: bytes | None
     error: str | None = None
     permanent_url: str | None = None
-    redirected: bool = False
     elapsed: float = 0.0
 
     @classmethod
@@ -215,7 +226,6 @@ class Fetched:
             body=r.body,
             error=r.error,
             permanent_url=r.permanent_url,
-            redirected=bool(r.redirects),
             elapsed=r.elapsed,
         )
 

@@ -5,6 +5,7 @@ with tracking parameters or fragments. `url_key` maps them all to one key, so th
 article arriving through two sources is stored once.
 """
 
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = frozenset(
@@ -57,3 +58,14 @@ def is_http_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)
+
+
+def source_key(ref: str) -> str:
+    """What a user may type to name a source (an id, a URL in any spelling, a feed file's
+    path) turned into what the index matches against: the id, the URL key or the file URI."""
+    if ref.isdigit():
+        return ref
+    if is_http_url(ref):
+        return url_key(ref)
+    path = Path(ref).expanduser()
+    return path.resolve().as_uri() if path.exists() else ref
