@@ -315,3 +315,22 @@ def test_only_selects_by_url_or_tag(pkm: Pkm, feed_server: FeedServer) -> None:
     add_sources(pkm, [b], tags=["news"])
     assert set(seek(pkm, force=True, only=("news",))) == {b}
     assert set(seek(pkm, force=True, only=(a,))) == {a}
+
+
+def test_feed_level_dates_alone_are_not_a_change(pkm: Pkm, feed_server: FeedServer) -> None:
+    body = rss(("1", "One"), ("2", "Two"))
+    url = feed_server.route("/f", body)
+    subscribe(pkm, url)
+    rebuilt = body.replace(
+        b"<link>https://example.com/</link>",
+        b"<link>https://example.com/</link><lastBuildDate>Tue, 03 Feb 2026 10:00:00 GMT</lastBuildDate>",
+    )
+    assert rebuilt != body
+    feed_server.route("/f", rebuilt)
+    result = seek(pkm, force=True)[url]
+    assert (result.outcome, result.new_items, result.updated_items) == (
+        FetchOutcome.UNCHANGED,
+        0,
+        0,
+    )
+    assert all(item.updated_at is None for item in pkm.store.get_items())

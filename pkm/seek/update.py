@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,19 +108,24 @@ def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
         for s in http_sources
         for etag, modified in [validators.get(s.id, (None, None))]
     ]
-    with _parse_pool(len(http_sources)) as pool, pkm.http() as client:
+    # Parsing goes to worker processes only on a large run, and only once a body needs it:
+    # a run where every source answers 304 never starts them.
+    use_workers = len(http_sources) >= PARALLEL_PARSE_MIN_SOURCES and (os.cpu_count() or 1) > 1
+    with ExitStack() as stack:
+        client = stack.enter_context(pkm.http())
+        pool: ProcessPoolExecutor | None = None
         pending: dict[Future[Parsed], tuple[Source, Fetched]] = {}
         for response in client.fetch_all(requests):
             source = by_id[response.request.key]  # type: ignore[index]
             fetched = Fetched.from_http(response)
-            submitted = False
-            if pool is not None and needs_parsing(pkm, source, fetched):
+            if use_workers and needs_parsing(pkm, source, fetched):
                 try:
+                    pool = pool or stack.enter_context(_parse_pool())
                     pending[pool.submit(parse_fetched, fetched)] = (source, fetched)
-                    submitted = True
                 except BrokenProcessPool:
-                    pool = None  # the workers died: parse here from now on
-            if not submitted:
+                    use_workers = False  # the workers died: parse here from now on
+                    yield apply_fetch(pkm, source, fetched)
+            else:
                 yield apply_fetch(pkm, source, fetched)
             for future in [f for f in pending if f.done()]:
                 yield _apply_parsed(pkm, future, *pending.pop(future))
@@ -141,20 +146,18 @@ def _apply_parsed(
 
 
 @contextmanager
-def _parse_pool(source_count: int) -> Iterator[ProcessPoolExecutor | None]:
-    cpus = os.cpu_count() or 1
-    if source_count < PARALLEL_PARSE_MIN_SOURCES or cpus < 2:
-        yield None
-        return
+def _parse_pool() -> Iterator[ProcessPoolExecutor]:
     # forkserver, not fork: the HTTP threads are running, and forking a threaded process can
     # deadlock the child. The server preloads the parser so each worker starts warm.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pkm.seek.update", "pkm.seek.feeds"])
     pool = ProcessPoolExecutor(
-        max_workers=cpus, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+        max_workers=os.cpu_count() or 2,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     try:
-        pool.submit(int)  # start the workers now, while the first responses are on their way
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
