@@ -131,12 +131,13 @@ def _print_run_table(results: Sequence[SourceResult]) -> None:
     summary = _run_summary(results)
     counts = summary["outcomes"]
     assert isinstance(counts, dict)
-    parts = [f"{summary['new_items']} new items"] + [
-        f"{n} {name.replace('_', ' ')}" for name, n in counts.items() if n
-    ]
-    console.print(
-        Text(", ".join(parts) if results else "no sources: add one with `pkm seek add URL`")
+    labels = {FetchOutcome.NEW.value: "with new items"}
+    sources = [f"{n} {labels.get(name, name.replace('_', ' '))}" for name, n in counts.items() if n]
+    line = (
+        f"{summary['new_items']} new items, {summary['updated_items']} updated; sources: "
+        + ", ".join(sources)
     )
+    console.print(Text(line if results else "no sources: add one with `pkm seek add URL`"))
 
 
 def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str) -> None:
