@@ -44,6 +44,7 @@ def root(
         str | None,
         typer.Option(
             "--home",
+            metavar="DIR",
             help="Home folder (pkm.toml, pkm.db, notes/). Default: $PKM_HOME, else the user data dir.",
             show_default=False,
         ),

@@ -24,7 +24,7 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing unless something failed.")
 ]
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="Tag to attach (repeatable).")
+    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Tag to attach (repeatable).")
 ]
 
 
@@ -36,7 +36,11 @@ def seek_run(
     ] = False,
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="Only sources with this URL, id or tag (repeatable)."),
+        typer.Option(
+            "--only",
+            metavar="URL|ID|TAG",
+            help="Only sources with this URL, id or tag (repeatable).",
+        ),
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -164,7 +168,11 @@ def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str)
 def seek_add(
     ctx: typer.Context,
     refs: Annotated[
-        list[str], typer.Argument(help="Feed URLs, web pages that advertise a feed, or feed files.")
+        list[str],
+        typer.Argument(
+            metavar="URL|PAGE|FILE",
+            help="Feed URLs, web pages that advertise a feed, or feed files.",
+        ),
     ],
     tag: TagOption = None,
     as_json: JsonOption = False,
@@ -183,7 +191,7 @@ def seek_add(
 @seek_app.command("save")
 def seek_save(
     ctx: typer.Context,
-    urls: Annotated[list[str], typer.Argument(help="Web pages to read later.")],
+    urls: Annotated[list[str], typer.Argument(metavar="URL", help="Web pages to read later.")],
     tag: TagOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -203,7 +211,10 @@ def seek_save(
 def seek_import(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="An OPML file (newsboat, Feedly, Inoreader... exports).")
+        Path,
+        typer.Argument(
+            metavar="FILE.opml", help="An OPML file (newsboat, Feedly, Inoreader... exports)."
+        ),
     ],
     tag: TagOption = None,
     as_json: JsonOption = False,
@@ -249,7 +260,8 @@ def seek_export(ctx: typer.Context) -> None:
 def seek_list(
     ctx: typer.Context,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this URL, id or tag.")
+        list[str] | None,
+        typer.Option("--only", metavar="URL|ID|TAG", help="Only this URL, id or tag."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -337,7 +349,9 @@ def _source_json(s: Source, now: datetime) -> dict[str, object]:
 @seek_app.command("remove")
 def seek_remove(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The source's URL or id (see `pkm seek list`).")],
+    ref: Annotated[
+        str, typer.Argument(metavar="URL|ID", help="The source's URL or id (see `pkm seek list`).")
+    ],
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:

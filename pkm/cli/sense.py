@@ -38,10 +38,11 @@ def sense_inbox(
         bool, typer.Option("--all", help="Every item, not only unread ones.")
     ] = False,
     source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only items from this source URL or id.")
+        list[str] | None,
+        typer.Option("--source", metavar="URL|ID", help="Only items from this source URL or id."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="At most N items.")
+        int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N items.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
