@@ -217,3 +217,15 @@ def test_list_shows_gone_and_redirected_at_a_glance(run, feed_server: FeedServer
     )
     table = run("seek", "list").stdout
     assert "gone" in table and f"redirected from {old}" in table
+
+
+def test_quiet_run_still_says_when_a_feed_died(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    run("seek", "add", url)
+    feed_server.route("/f", "", status=410)
+    result = run("seek", "--all", "--quiet")
+    assert (result.stdout, result.stderr) == (
+        "",
+        f"pkm: {url}: gone (HTTP 410), no longer fetched\n",
+    )
+    assert run("seek", "--all", "--quiet").stderr == ""  # said once, not on every run

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
-from pkm.cli._output import emit_json, error, info, stderr_console, stdout_console, table
+from pkm.cli._output import emit_json, error, info, stderr_console, stdout_console, table, warn
 from pkm.models import AddResult, FetchOutcome, Source, SourceResult
 
 seek_app = typer.Typer(
@@ -55,6 +55,7 @@ def seek_run(
         with pkm.lock():
             plan = plan_fetch(pkm, only or (), force=fetch_all)
             results = list(plan.skipped)
+            due_ids = {s.id for s in plan.due}
             show_progress = sys.stderr.isatty() and not quiet and plan.due
             if show_progress:
                 from rich.progress import (
@@ -82,11 +83,15 @@ def seek_run(
     failed = [r for r in results if r.outcome is FetchOutcome.FAILED]
     if as_json:
         emit_json(_run_summary(results))
-    elif not quiet:
-        _print_run_table(results)
-    else:
+    if quiet or as_json:
+        # stdout may be a file; cron mails stderr: failures and feeds that died go there.
         for r in failed:
             error(f"{r.url}: {r.error}")
+        for r in results:
+            if r.outcome is FetchOutcome.GONE and r.http_status == 410 and r.source_id in due_ids:
+                warn(f"{r.url}: gone (HTTP 410), no longer fetched")
+    else:
+        _print_run_table(results)
     if failed:
         raise typer.Exit(EXIT_PARTIAL)
 
