@@ -1,0 +1,156 @@
+"""XML documents: from decoded text to a raw feed, through `_tree` or `_fallback`.
+
+Owns telling an HTML page or junk from an XML feed, turning the text back into UTF-8
+bytes, dropping a DOCTYPE, lossless repairs (HTML entity names, bare `&`, forbidden
+control characters) and lxml's strict parse, which never loads DTDs or the network.
+A document that parses goes to the tree walk in `_tree`; one that still does not goes to
+feedparser in `_fallback`. Reading the elements themselves is not done here.
+"""
+
+import re
+from html.entities import html5
+from typing import Any
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from pkm.errors import ParseError
+from pkm.seek.feeds._encoding import _first_significant
+from pkm.seek.feeds._fallback import _read_with_feedparser
+from pkm.seek.feeds._raw import _RawFeed
+from pkm.seek.feeds._tree import _read_tree
+
+_XML_DECL_TEXT_RE = re.compile(
+    r"""^(\s*<\?xml\s[^>]*?encoding\s*=\s*["'])[A-Za-z0-9._:-]{1,40}(["'])"""
+)
+_HTML_PAGE_RE = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])",
+    re.I | re.S,
+)
+_XML_START_RE = re.compile(r"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:RDF[\s>]")
+_PROLOG_RE = re.compile(rb"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)*", re.S)
+_DOCTYPE_RE = re.compile(rb"<!DOCTYPE\s[^>\[]*(?:\[.*?\]\s*)?>", re.S | re.I)
+_CDATA_SPLIT_RE = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.S)
+_ENTITY_RE = re.compile(rb"&([A-Za-z][A-Za-z0-9]{0,31});")
+_BARE_AMP_RE = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)")
+_XML_ILLEGAL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_CHAR_REF_RE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+
+
+def _read_xml(
+    utf8_body: bytes | None, text: str, url: str, warnings: list[str], *, use_lxml: bool
+) -> _RawFeed:
+    """Read an XML feed: strict lxml tree if possible, feedparser's loose parser if not.
+
+    `utf8_body` is the body when it already is `text` in UTF-8 (the usual case: no copy).
+    """
+    if _HTML_PAGE_RE.match(text):
+        raise ParseError(url, "not a feed: looks like an HTML page")
+    start = _first_significant(text) or 0
+    if text[start] != "<":
+        junk = _XML_START_RE.search(text, 0, 4096)
+        if junk is None:
+            raise ParseError(url, "not a feed: neither xml nor json")
+        warnings.append("ignored text before the xml document")
+        data = _utf8_document(text[junk.start() :])
+    elif utf8_body is not None:
+        data = utf8_body.lstrip()  # XML allows nothing before the declaration; PHP adds newlines
+    else:
+        data = _utf8_document(text[start:])
+    data = _strip_doctype(data)
+
+    root = _strict_parse(data) if use_lxml else None
+    if root is None and use_lxml:
+        repaired = _repair(data)
+        if repaired != data:
+            root = _strict_parse(repaired)
+            if root is not None:
+                warnings.append(
+                    "repaired xml: undeclared entities, bare ampersands or control characters"
+                )
+            data = repaired
+    if root is None:
+        return _read_with_feedparser(data, url)
+    return _read_tree(root, url)
+
+
+def _utf8_document(text: str) -> bytes:
+    """The document as UTF-8 bytes, its XML declaration saying so."""
+    text = text.lstrip("\ufeff")
+    text = _XML_DECL_TEXT_RE.sub(r"\1utf-8\2", text, count=1)
+    return text.encode("utf-8", errors="replace")  # errors: lone surrogates from utf-16
+
+
+def _strip_doctype(data: bytes) -> bytes:
+    """Drop a DOCTYPE in the prolog.
+
+    Feeds only use it to declare HTML entities (the RSS 0.91 DTD); we never load DTDs and
+    never expand declared entities (billion laughs), and `_repair` maps HTML entity names.
+    """
+    head = data[:4096]
+    if b"<!DOCTYPE" not in head and b"<!doctype" not in head.lower():
+        return data
+    prolog = _PROLOG_RE.match(data)
+    pos = prolog.end() if prolog else 0
+    match = _DOCTYPE_RE.match(data, pos)
+    if match is None:
+        return data
+    return data[:pos] + data[match.end() :]
+
+
+def _strict_parse(data: bytes) -> Any | None:
+    """The root element, or None if the document is not well-formed XML."""
+    parser = etree.XMLParser(
+        recover=False,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+    try:
+        return etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return None
+
+
+def _repair(data: bytes) -> bytes:
+    """Lossless fixes for the usual ways real feeds are not XML, outside CDATA sections.
+
+    HTML entity names (`&nbsp;`) become character references, bare `&` becomes `&amp;`,
+    and control characters XML forbids are dropped, as literals or as references (a
+    reference to a surrogate would otherwise reach feedparser, which cannot encode it).
+    """
+
+    def entity(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name in _XML_ENTITIES:
+            return match.group(0)
+        chars = html5.get(name.decode("ascii") + ";")
+        if chars is None:
+            return match.group(0)
+        return b"".join(b"&#%d;" % ord(ch) for ch in chars)
+
+    def char_ref(match: re.Match[bytes]) -> bytes:
+        hex_digits, digits = match.groups()
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        return match.group(0) if _xml_char(code) else b"&#xFFFD;"
+
+    parts = _CDATA_SPLIT_RE.split(data)
+    for i in range(0, len(parts), 2):
+        part = _ENTITY_RE.sub(entity, parts[i])
+        part = _CHAR_REF_RE.sub(char_ref, part)
+        part = _BARE_AMP_RE.sub(b"&amp;", part)
+        parts[i] = _XML_ILLEGAL_RE.sub(b"", part)
+    return b"".join(parts)
+
+
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows this code point in a document."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
