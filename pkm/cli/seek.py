@@ -28,6 +28,13 @@ TagOption = Annotated[
 ]
 
 
+def _tags(values: list[str] | None) -> list[str]:
+    tags = [t.strip() for t in values or []]
+    if any(not t for t in tags):
+        raise typer.BadParameter("a tag cannot be empty", param_hint="--tag")
+    return tags
+
+
 @seek_app.callback()
 def seek_run(
     ctx: typer.Context,
@@ -184,12 +191,12 @@ def seek_add(
     quiet: QuietOption = False,
 ) -> None:
     """Subscribe to feeds (RSS, Atom, JSON Feed), pages with a feed, or local feed files."""
-    from pkm.seek.subscriptions import add_sources, validate_tags
+    from pkm.seek.subscriptions import add_sources
 
     with cli_errors():
         pkm = get_pkm(ctx)
         with pkm.lock():
-            results = add_sources(pkm, refs, validate_tags(tag or []))
+            results = add_sources(pkm, refs, _tags(tag))
     _report(results, as_json, quiet, "subscribed")
 
 
@@ -203,12 +210,11 @@ def seek_save(
 ) -> None:
     """Save web pages to read later: the article is extracted into the inbox."""
     from pkm.seek.save import save_pages
-    from pkm.seek.subscriptions import validate_tags
 
     with cli_errors():
         pkm = get_pkm(ctx)
         with pkm.lock():
-            results = save_pages(pkm, urls, validate_tags(tag or []))
+            results = save_pages(pkm, urls, _tags(tag))
     _report(results, as_json, quiet, "saved")
 
 
@@ -227,7 +233,7 @@ def seek_import(
 ) -> None:
     """Subscribe to every feed of an OPML file; folders become tags."""
     from pkm.errors import InvalidInputError
-    from pkm.seek.subscriptions import import_opml, validate_tags
+    from pkm.seek.subscriptions import import_opml
 
     with cli_errors():
         try:
@@ -236,7 +242,7 @@ def seek_import(
             raise InvalidInputError(f"cannot read {file}: {e.strerror}") from None
         pkm = get_pkm(ctx)
         with pkm.lock():
-            results = import_opml(pkm, data, validate_tags(tag or []))
+            results = import_opml(pkm, data, _tags(tag))
     if as_json:
         emit_json(list(results))
     else:

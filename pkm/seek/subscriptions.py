@@ -1,11 +1,11 @@
 """Subscribing: add (with autodiscovery), remove, list, OPML import and export."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pkm._util.urls import is_http_url, source_key, url_key
-from pkm.errors import InvalidInputError, ParseError, SourceNotFoundError
+from pkm.errors import ParseError, SourceNotFoundError
 from pkm.models import AddResult, FeedLink, OutlineSource, Source, SourceKind
 from pkm.seek.update import Fetched, apply_fetch, parse_body, read_file_source
 
@@ -232,10 +232,3 @@ def export_opml(pkm: "Pkm") -> str:
     return render_opml(
         [OutlineSource(url=s.url, title=s.title, site_url=s.site_url, tags=s.tags) for s in sources]
     )
-
-
-def validate_tags(tags: Iterable[str]) -> list[str]:
-    cleaned = [t.strip() for t in tags]
-    if any(not t for t in cleaned):
-        raise InvalidInputError("a tag cannot be empty")
-    return cleaned
