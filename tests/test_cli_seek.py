@@ -193,7 +193,10 @@ def test_broken_config_and_unusable_home(run, home: Path, tmp_path: Path) -> Non
 def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
     assert run("seek", "--bogus", code=2).exit_code == 2
     assert run("seek", "add", code=2).exit_code == 2
-    assert "a tag cannot be empty" in run("seek", "add", "--tag", " ", "https://a.example/", code=2).stderr
+    assert (
+        "a tag cannot be empty"
+        in run("seek", "add", "--tag", " ", "https://a.example/", code=2).stderr
+    )
 
 
 def test_only_unknown_source_is_an_error(run) -> None:  # type: ignore[no-untyped-def]

@@ -294,7 +294,8 @@ def test_commentary_is_not_a_comment_feed() -> None:
 )
 def test_encodings(prefix: bytes, codec: str, encoding: str | None) -> None:
     link = '<link rel="alternate" type="application/rss+xml" title="Новости" href="/rss">'
-    [found] = find_feed_links(prefix + link.encode(codec), PAGE_URL, encoding=encoding)
+    content_type = f"text/html; charset={encoding}" if encoding else None
+    [found] = find_feed_links(prefix + link.encode(codec), PAGE_URL, content_type=content_type)
     assert found.title == "Новости"
 
 
@@ -308,9 +309,11 @@ def test_unknown_or_odd_charset_labels_are_ignored() -> None:
     link = '<link rel="alternate" type="application/rss+xml" title="é" href="/rss">'
     for label in ("no-such-charset", "rot13", "hex"):
         assert (
-            find_feed_links(f'<meta charset="{label}">{link}'.encode(), PAGE_URL, encoding=label)[
-                0
-            ].title
+            find_feed_links(
+                f'<meta charset="{label}">{link}'.encode(),
+                PAGE_URL,
+                content_type=f"text/html; charset={label}",
+            )[0].title
             == "é"
         )
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from pkm.errors import ParseError
 from pkm.models import Article
-from pkm.seek.extract import _tidy_markdown, decode_html, extract_article
+from pkm.content import decode_html
+from pkm.seek.extract import _tidy_markdown, extract_article
 
 PAGES = Path(__file__).parent / "data" / "pages"
 URL = "https://blog.example.com/2025/11/slow-software/index.html"

@@ -10,7 +10,6 @@ Follows lemon24/reader's `discover.py` (MIME allow-list including the non-standa
 a ranking, described in `find_feed_links`.
 """
 
-import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
+from pkm.content import decode_html
 from pkm.models import FeedLink
 
 __all__ = ["find_feed_links", "looks_like_html"]
@@ -60,17 +60,6 @@ _WEB_SCHEMES = frozenset({"http", "https"})
 _LOCAL_SCHEMES = frozenset({"http", "https", "file"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _NOT_HTML_TYPES = frozenset({*_FEED_TYPES, *_JSON_MAYBE, *_XML_MAYBE})
-_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# Labels browsers decode differently from Python's codec of the same name (WHATWG Encoding).
-_CODEC_SUBSTITUTES = {
-    "ascii": "cp1252",
-    "iso8859-1": "cp1252",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "utf-16": "utf-8",  # a page that says UTF-16 but has no BOM is really UTF-8 (spec)
-    "utf-16-le": "utf-8",
-    "utf-16-be": "utf-8",
-}
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _SNIFF_BYTES = 4096
 # What a body starts with, after a BOM, blanks, processing instructions (the XML declaration,
@@ -93,7 +82,7 @@ class _Candidate:
 
 
 def find_feed_links(
-    html: bytes | str, base_url: str, *, encoding: str | None = None
+    html: bytes | str, base_url: str, *, content_type: str | None = None
 ) -> list[FeedLink]:
     """Return the feeds an HTML page advertises, best first.
 
@@ -116,15 +105,14 @@ def find_feed_links(
        Atom's required ids and dates make updates and dedup most reliable.
 
     Args:
-        html: The page, as bytes (the encoding is sniffed: BOM, then `encoding`, then
-            `<meta charset>`, then UTF-8, then windows-1252) or as text.
+        html: The page, as bytes (decoded by `pkm.content.decode_html`) or as text.
         base_url: The page's URL (after redirects), for relative hrefs.
-        encoding: The charset from the HTTP Content-Type header, if any.
+        content_type: The HTTP Content-Type header, if any (for its charset).
 
     Returns:
         The feeds, possibly none. Never raises on malformed markup.
     """
-    text = html if isinstance(html, str) else _decode(html, encoding)
+    text = html if isinstance(html, str) else decode_html(html, content_type)
     try:
         parser = lxml_html.HTMLParser(
             encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True
@@ -274,35 +262,6 @@ def _path_and_query(url: str) -> str:
 def _mime(content_type: object) -> str:
     """`Application/RSS+XML; charset=utf-8` -> `application/rss+xml`."""
     return str(content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _decode(data: bytes, encoding: str | None) -> str:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace")
-    match = _META_CHARSET_RE.search(data[:_SNIFF_BYTES])
-    declared = [encoding, match.group(1).decode("ascii") if match else None]
-    for label in declared:
-        if (declared_codec := _codec(label)) is not None:
-            try:
-                return data.decode(declared_codec, errors="replace")
-            except LookupError:  # bytes-to-bytes and text-to-text codecs (rot13, hex)
-                continue
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _codec(label: str | None) -> str | None:
-    """Python's codec for a charset label (as browsers would pick it), or None when unknown."""
-    if not label:
-        return None
-    try:
-        info = codecs.lookup(label.strip())
-    except LookupError:
-        return None
-    return _CODEC_SUBSTITUTES.get(info.name, info.name)
 
 
 def _sniff_text(body: bytes) -> str:

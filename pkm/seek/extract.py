@@ -10,7 +10,6 @@ trafilatura (with lxml, justext, htmldate, dateparser) takes about 0.4 s to impo
 so it is imported inside `extract_article`, keeping `pkm --help` fast.
 """
 
-import codecs
 import logging
 import re
 import unicodedata
@@ -18,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from pkm.content import sanitize_html
+from pkm.content import decode_html, sanitize_html
 from pkm.errors import ParseError
 from pkm.models import Article
 
@@ -64,16 +63,6 @@ _MD_LINK_TARGET_RE = re.compile(r"\]\((?:<[^>]*>|[^)\s]*)\)")
 _SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^\s]", re.IGNORECASE)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
-# The HTML standard's prescan looks at the first 1024 bytes; real pages put a long <head>
-# before the meta, so look a little further.
-_SNIFF_BYTES = 4096
-_META_CHARSET_RE = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
-)
-_XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]+)""")
-_CONTENT_TYPE_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
-# WHATWG Encoding: these labels all mean windows-1252 on the web.
-_WINDOWS_1252_ALIASES = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252"})
 _CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE_RE = re.compile(r"\s+")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -155,66 +144,6 @@ def extract_article(
         html=article_html.strip() or None,
         site_name=_clean(document.sitename),
     )
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode a page: BOM, then valid UTF-8, then the HTTP charset, then the page's own
-    `<meta charset>` (or XML declaration), then windows-1252.
-
-    A declared charset that does not fit the bytes is skipped rather than trusted, and the
-    last resort replaces undecodable bytes, so this never fails.
-    """
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace")
-
-    # Valid UTF-8 wins over a declared charset: a server that labels everything
-    # iso-8859-1 while serving UTF-8, or a page converted to UTF-8 that kept its old
-    # <meta>, is far more common than a legacy page whose bytes happen to be valid UTF-8.
-    # Pure ASCII still goes by the declaration (7-bit encodings such as ISO-2022-JP).
-    if not body.isascii():
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-
-    labels: list[str] = []
-    if content_type and (header := _CONTENT_TYPE_CHARSET_RE.search(content_type)):
-        labels.append(header.group(1))
-    head = body[:_SNIFF_BYTES]
-    for pattern in (_XML_ENCODING_RE, _META_CHARSET_RE):
-        if declared := pattern.search(head):
-            labels.append(declared.group(1).decode("ascii"))
-    labels.append("utf-8")
-
-    for label in labels:
-        codec = _codec_name(label)
-        if codec is None:
-            continue
-        try:
-            return body.decode(codec)
-        except UnicodeDecodeError:
-            logger.debug("page does not decode as its declared %s", label)
-    return body.decode("cp1252", errors="replace")
-
-
-def _codec_name(label: str) -> str | None:
-    """Python's codec for a web charset label, following the WHATWG Encoding mappings
-    that matter in practice; None for labels Python does not know."""
-    try:
-        name = codecs.lookup(label.strip().lower()).name
-    except LookupError:
-        return None
-    if name.replace("-", "_") in _WINDOWS_1252_ALIASES:
-        return "cp1252"
-    # A page that could be read far enough to find a UTF-16 label is not UTF-16.
-    if name.startswith("utf-16"):
-        return "utf-8"
-    return name
 
 
 def _mime_type(content_type: str | None) -> str | None:

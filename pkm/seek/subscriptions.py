@@ -105,7 +105,9 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
             except ParseError as e:
                 body = fetched.body or b""
                 if looks_like_html(body, fetched.headers.get("content-type")):
-                    links = find_feed_links(body, fetched.url, encoding=_charset(fetched))
+                    links = find_feed_links(
+                        body, fetched.url, content_type=fetched.headers.get("content-type")
+                    )
                     if links:
                         pages.append((ref, links))
                         continue
@@ -150,15 +152,6 @@ def _add_discovered(
     return _subscribe(
         pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message
     )
-
-
-def _charset(fetched: Fetched) -> str | None:
-    from email.message import Message
-
-    message = Message()
-    message["content-type"] = fetched.headers.get("content-type", "")
-    charset = message.get_param("charset")
-    return charset if isinstance(charset, str) else None
 
 
 def _problem(fetched: Fetched) -> str | None:
