@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pkm.content import decode_html
 from pkm.errors import ParseError
 from pkm.models import Article
-from pkm.content import decode_html
 from pkm.seek.extract import _tidy_markdown, extract_article
 
 PAGES = Path(__file__).parent / "data" / "pages"
