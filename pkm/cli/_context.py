@@ -13,9 +13,7 @@ from pkm.config import resolve_home
 from pkm.core import Pkm, open_pkm
 from pkm.errors import PkmError
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+# Exit codes beyond 0, 1 (PkmError) and 2 (usage): see the pkm.cli docstring.
 EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 

@@ -182,10 +182,6 @@ class ItemsMixin(StoreBase):
             )
             return cursor.rowcount
 
-    def count_items(self) -> int:
-        with wrap_errors(self.path):
-            return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
-
     def item_id_for(self, source_id: int, entry_id: str) -> int:
         with wrap_errors(self.path):
             row = self.db.execute(
