@@ -35,8 +35,8 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
             for response in client.fetch_all([HttpRequest(url=u, key=u) for u in wanted]):
                 ref = str(response.request.key)
                 fetched = Fetched.from_http(response)
-                if fetched.error or fetched.status is None or not 200 <= fetched.status < 300:
-                    results[ref] = AddResult(ref, error=fetched.error or f"HTTP {fetched.status}")
+                if fetched.problem:
+                    results[ref] = AddResult(ref, error=fetched.problem)
                     continue
                 try:
                     article = extract_article(

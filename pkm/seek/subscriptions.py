@@ -96,7 +96,7 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
         }
         for ref in urls:
             fetched = Fetched.from_http(responses[ref])
-            problem = _problem(fetched)
+            problem = fetched.problem
             if problem:
                 results[ref] = AddResult(ref, error=problem)
                 continue
@@ -141,7 +141,7 @@ def _add_discovered(
             message=f"{message}: already subscribed",
         )
     fetched = Fetched.from_http(client.fetch(HttpRequest(url=best.url)))
-    problem = _problem(fetched)
+    problem = fetched.problem
     if problem is None:
         try:
             parse_body(fetched)
@@ -152,14 +152,6 @@ def _add_discovered(
     return _subscribe(
         pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message
     )
-
-
-def _problem(fetched: Fetched) -> str | None:
-    if fetched.error or fetched.status is None:
-        return fetched.error or "no response"
-    if not 200 <= fetched.status < 300:
-        return f"HTTP {fetched.status}"
-    return None
 
 
 def remove_source(pkm: "Pkm", ref: str) -> tuple[Source, int, int]:

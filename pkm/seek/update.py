@@ -201,7 +201,7 @@ def parse_fetched(fetched: "Fetched") -> Parsed:
 
 def needs_parsing(pkm: "Pkm", source: Source, fetched: "Fetched") -> bool:
     """A successful response whose body differs from the last one parsed."""
-    if fetched.error or fetched.status is None or not 200 <= fetched.status < 300:
+    if fetched.problem:
         return False
     if fetched.permanent_url:
         return True
@@ -219,6 +219,15 @@ class Fetched:
     error: str | None = None
     permanent_url: str | None = None
     elapsed: float = 0.0
+
+    @property
+    def problem(self) -> str | None:
+        """Why there is no usable body (network error or non-2xx status), or None."""
+        if self.error or self.status is None:
+            return self.error or "no response"
+        if not 200 <= self.status < 300:
+            return f"HTTP {self.status}"
+        return None
 
     @classmethod
     def from_http(cls, r: "HttpResponse") -> "Fetched":
