@@ -213,7 +213,7 @@ def test_list_shows_gone_and_redirected_at_a_glance(run, feed_server: FeedServer
     summary = run("seek", "--all").stderr
     assert f"permanently redirected: {old} -> {new}" in summary
     listed = {s["id"]: s for s in json.loads(run("seek", "list", "--json").stdout)}
-    assert listed[1]["health"] == "gone" and listed[1]["next_due"]
+    assert listed[1]["health"] == "gone" and listed[1]["next_due_at"]
     assert (listed[2]["health"], listed[2]["url"], listed[2]["previous_url"]) == (
         "redirected",
         new,
