@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,7 +206,7 @@ def needs_parsing(pkm: "Pkm", source: Source, fetched: "Fetched") -> bool:
         return False
     if fetched.permanent_url:
         return True
-    return fetched.body is None or bytes_hash(fetched.body) != pkm.store.get_body_hash(source.id)
+    return fetched.body is None or fetched.body_hash != pkm.store.get_body_hash(source.id)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,11 @@ class Fetched:
     error: str | None = None
     permanent_url: str | None = None
     elapsed: float = 0.0
+
+    @cached_property
+    def body_hash(self) -> str:
+        """Hashed once per response: deciding whether to parse and storing it both need it."""
+        return bytes_hash(self.body or b"")
 
     @property
     def problem(self) -> str | None:
@@ -336,7 +342,7 @@ def apply_fetch(
         error_count = 0
         if feed is not None:
             _refresh_validators(state, fetched.headers)
-            state["body_hash"] = bytes_hash(fetched.body or b"")
+            state["body_hash"] = fetched.body_hash
             state["title"] = feed.title or source.title
             state["site_url"] = feed.site_url or source.site_url
             if feed.ttl_minutes:
