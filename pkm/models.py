@@ -33,6 +33,25 @@ class FetchOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A media file an entry carries (a podcast episode, a video, a picture): RSS
+    `<enclosure>`, Atom `<link rel="enclosure">` or Media RSS `<media:content>`."""
+
+    url: str  # absolute
+    type: str | None = None  # the MIME type the feed gives, lower-case
+    length: int | None = None  # size in bytes, as the feed claims it
+
+
+@dataclass(frozen=True)
+class FeedLimits:
+    """How much of one feed document is kept: a hostile or broken feed must not cost the
+    run its time or the index its size."""
+
+    max_entries: int = 1000  # entries kept per document, newest first
+    max_entry_bytes: int = 1_000_000  # HTML (or text) of one entry's content, before sanitizing
+
+
+@dataclass(frozen=True)
 class ParsedEntry:
     """One entry of a feed, as parsed: pure data, HTML already sanitized, links absolute.
 
@@ -50,6 +69,7 @@ class ParsedEntry:
     content_html: str | None  # sanitized HTML
     content_text: str  # plain text of the content (for search and anchoring)
     tags: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,8 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     ttl_minutes: int | None = None  # RSS <ttl>
     warnings: tuple[str, ...] = ()  # survivable problems (e.g. recovered malformed XML)
+    dropped_entries: int = 0  # entries beyond FeedLimits.max_entries, not kept
+    truncated_entries: int = 0  # entries whose content was cut to FeedLimits.max_entry_bytes
 
 
 @dataclass(frozen=True)

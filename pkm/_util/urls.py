@@ -5,8 +5,20 @@ with tracking parameters or fragments. `url_key` maps them all to one key, so th
 article arriving through two sources is stored once.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+WEB_SCHEMES = frozenset({"http", "https"})
+# What a stored or published link may point to. `data:` is allowed only for images (see
+# pkm.content), never for links.
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# What a browser drops before it reads a URL's scheme (WHATWG URL: leading and trailing C0
+# controls and spaces; tab and newlines anywhere), so "java\tscript:" is "javascript:".
+_URL_TRIM = "".join(chr(c) for c in range(0x21))
+_URL_TAB_OR_NEWLINE_RE = re.compile("[\t\n\r]")
+_SCHEME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
 _TRACKING_PARAMS = frozenset(
     {
@@ -69,3 +81,19 @@ def source_key(ref: str) -> str:
         return url_key(ref)
     path = Path(ref).expanduser()
     return path.resolve().as_uri() if path.exists() else ref
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser would see in `url`, lower-case, or None for a relative URL.
+
+    Read the way browsers read it, not the way `urlsplit` does, so that a value a browser
+    would run as `javascript:` is never taken for a relative link.
+    """
+    cleaned = _URL_TAB_OR_NEWLINE_RE.sub("", url.strip(_URL_TRIM))
+    match = _SCHEME_RE.match(cleaned)
+    return match.group(1).lower() if match else None
+
+
+def is_web_url(url: str | None) -> bool:
+    """An absolute http(s) URL: the only kind of base URL pkm resolves links against."""
+    return bool(url) and url_scheme(url or "") in WEB_SCHEMES
