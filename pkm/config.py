@@ -53,8 +53,11 @@ class SeekSettings:
     concurrency: int = 16  # requests in flight at once, over all hosts
     per_host: int = 2  # requests in flight at once to one host
     connect_timeout: float = 10.0  # seconds
-    read_timeout: float = 30.0  # seconds
+    read_timeout: float = 30.0  # seconds of silence while reading
+    total_timeout: float = 120.0  # seconds for a whole request, whatever the server does
     max_body_mb: float = 20.0  # a larger (decoded) body is refused
+    max_entries: int = 1000  # entries kept from one feed document, newest first
+    max_entry_kb: int = 1000  # an entry's content is cut to this size before it is stored
     interval_minutes: int = 60  # how often a source is due, at the least
     jitter_minutes: int = 5  # random extra delay so sources spread over cron runs
     max_backoff_hours: int = 24  # failures and server hints never push a source further out
@@ -62,44 +65,61 @@ class SeekSettings:
 
 
 @dataclass(frozen=True)
+class IndexSettings:
+    """The `[index]` table of pkm.toml (PKM_INDEX_<KEY> in the environment)."""
+
+    busy_timeout: float = 30.0  # seconds a write waits while another process writes
+
+
+# Settings whose zero means something (no jitter), so only negative values are refused.
+_ZERO_ALLOWED = frozenset({"jitter_minutes"})
+
+
+@dataclass(frozen=True)
 class Settings:
     seek: SeekSettings = field(default_factory=SeekSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
 
     @classmethod
     def load(cls, path: Path, env: Mapping[str, str] | None = None) -> "Settings":
-        """Read pkm.toml (a missing file means defaults) and apply PKM_SEEK_* overrides.
+        """Read pkm.toml (a missing file means defaults) and apply PKM_<TABLE>_<KEY> overrides.
 
-        Unknown keys and wrong types are errors naming the key: a typo in a cron job's
-        config should fail loudly, not be silently ignored.
+        Unknown keys and wrong types are errors naming the key (or the environment
+        variable): a typo in a cron job's config should fail loudly, not be silently ignored.
         """
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"broken config: {path}: {e}") from None
         except OSError as e:
             raise ConfigError(f"cannot read config: {path}: {e.strerror}") from None
-        unknown = set(data) - {"seek"}
+        tables = {f.name: f for f in fields(cls)}
+        unknown = set(data) - set(tables)
         if unknown:
             raise ConfigError(f"unknown section in {path}: [{sorted(unknown)[0]}]")
-        seek_table = data.get("seek", {})
-        if not isinstance(seek_table, dict):
-            raise ConfigError(f"[seek] must be a table in {path}")
-        seek = _apply(SeekSettings(), seek_table, f"{path}: seek")
-        env_values = {
-            f.name: env[f"PKM_SEEK_{f.name.upper()}"]
-            for f in fields(SeekSettings)
-            if env and f"PKM_SEEK_{f.name.upper()}" in env
-        }
-        seek = _apply(seek, env_values, "environment: PKM_SEEK", from_text=True)
-        return cls(seek=seek)
+        values: dict[str, Any] = {}
+        for name in tables:
+            table = data.get(name, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"[{name}] must be a table in {path}")
+            section = _apply(getattr(cls(), name), table, f"{path}: {name}.{{key}}")
+            prefix = f"PKM_{name.upper()}_"
+            env_values = {
+                f.name: env[prefix + f.name.upper()]
+                for f in fields(section)
+                if env and prefix + f.name.upper() in env
+            }
+            values[name] = _apply(section, env_values, prefix + "{KEY}", from_text=True)
+        return cls(**values)
 
 
 def _apply(base: Any, values: Mapping[str, Any], where: str, *, from_text: bool = False) -> Any:
+    """`base` with `values` applied; `where` names a key in messages ("{key}" or "{KEY}")."""
     known = {f.name: f for f in fields(base)}
     changes: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known:
-            raise ConfigError(f"unknown setting: {where}.{key}")
+            raise ConfigError(f"unknown setting: {_name(where, key)}")
         kind = type(getattr(base, key))
         try:
             if from_text:
@@ -110,9 +130,15 @@ def _apply(base: Any, values: Mapping[str, Any], where: str, *, from_text: bool 
                 raise TypeError
         except (TypeError, ValueError):
             raise ConfigError(
-                f"invalid setting: {where}.{key} must be {kind.__name__}, got {value!r}"
+                f"invalid setting: {_name(where, key)} must be {kind.__name__}, got {value!r}"
             ) from None
-        if kind in (int, float) and value <= 0 and key != "jitter_minutes":
-            raise ConfigError(f"invalid setting: {where}.{key} must be positive, got {value!r}")
+        if kind in (int, float) and (value < 0 if key in _ZERO_ALLOWED else value <= 0):
+            raise ConfigError(
+                f"invalid setting: {_name(where, key)} must be positive, got {value!r}"
+            )
         changes[key] = value
     return replace(base, **changes)
+
+
+def _name(where: str, key: str) -> str:
+    return where.replace("{key}", key).replace("{KEY}", key.upper())

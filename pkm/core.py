@@ -4,7 +4,6 @@ Services receive a `Pkm` and never build their own store or HTTP client, so test
 them a fixed clock or a fake fetcher.
 """
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 from pkm._util.timeutil import utc_now
 from pkm.config import Paths, Settings
 from pkm.errors import ConfigError, LockedError
+from pkm.models import FeedLimits
 
 if TYPE_CHECKING:
     from pkm.seek.http import HttpClient
@@ -28,9 +28,11 @@ class Pkm:
         *,
         clock: Callable[[], datetime] = utc_now,
         http_factory: "Callable[[Settings], HttpClient] | None" = None,
+        readonly: bool = False,
     ) -> None:
         self.paths = Paths(home)
         self.settings = settings
+        self.readonly = readonly
         self._clock = clock
         self._http_factory = http_factory
         self._store: Store | None = None
@@ -41,12 +43,24 @@ class Pkm:
 
     @property
     def store(self) -> "Store":
-        """The index, opened (and migrated) on first use."""
+        """The index, opened (and migrated) on first use.
+
+        Opened read-only for a pkm opened `readonly`: a missing index then reads as empty,
+        and nothing is created.
+        """
         if self._store is None:
             from pkm.store import Store
 
-            self._store = Store.open(self.paths.db)
+            self._store = Store.open(
+                self.paths.db,
+                readonly=self.readonly,
+                busy_timeout=self.settings.index.busy_timeout,
+            )
         return self._store
+
+    def feed_limits(self) -> FeedLimits:
+        s = self.settings.seek
+        return FeedLimits(max_entries=s.max_entries, max_entry_bytes=s.max_entry_kb * 1000)
 
     def http(self) -> "HttpClient":
         """A new HTTP client configured from settings; the caller closes it."""
@@ -60,6 +74,7 @@ class Pkm:
             per_host=s.per_host,
             connect_timeout=s.connect_timeout,
             read_timeout=s.read_timeout,
+            total_timeout=s.total_timeout,
             max_bytes=int(s.max_body_mb * 1024 * 1024),
             user_agent=s.user_agent or default_user_agent(),
         )
@@ -70,8 +85,10 @@ class Pkm:
 
         cron may start `pkm seek` while the previous one still runs: the second must say so
         and leave, without touching the database. The lock is an OS file lock, so a killed
-        run releases it.
+        run releases it. Every service that writes takes it.
         """
+        if self.readonly:
+            raise RuntimeError("a pkm opened read-only cannot take the run lock")
         from filelock import FileLock, Timeout
 
         lock = FileLock(self.paths.lock)
@@ -100,17 +117,30 @@ def open_pkm(
     env: dict[str, str] | None = None,
     now: datetime | None = None,
     http_factory: "Callable[[Settings], HttpClient] | None" = None,
+    readonly: bool = False,
 ) -> Pkm:
-    """Open the pkm at `home`, creating the folder on first use.
+    """Open the pkm at `home`, creating the folder on first use unless `readonly`.
 
-    Raises ConfigError when the home cannot be created or pkm.toml is broken.
+    A command that only reads opens it `readonly`: then a missing home is an error, and
+    neither the folder nor the index is created.
+
+    Raises ConfigError when the home is missing (read-only), is not a folder, cannot be
+    created or written, or pkm.toml is broken.
     """
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ConfigError(f"unusable home folder: {home}: {e.strerror}") from None
-    if not home.is_dir() or not os.access(home, os.W_OK):
-        raise ConfigError(f"unusable home folder: {home}: not a writable directory")
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"the home folder is a file, not a folder: {home}")
+    if readonly:
+        if not home.is_dir():
+            raise ConfigError(f"no pkm home at {home} (`pkm seek add URL` creates it)")
+    else:
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(f"cannot create the home folder {home}: {e.strerror}") from None
+        import os
+
+        if not os.access(home, os.W_OK):
+            raise ConfigError(f"the home folder is not writable: {home}")
     settings = Settings.load(Paths(home).config, env or {})
     clock = (lambda: now) if now is not None else utc_now
-    return Pkm(home, settings, clock=clock, http_factory=http_factory)
+    return Pkm(home, settings, clock=clock, http_factory=http_factory, readonly=readonly)

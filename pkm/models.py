@@ -23,6 +23,10 @@ class SourceKind(StrEnum):
     PAGES = "pages"  # the read-later pseudo-source that `seek save` files pages under
 
 
+# The kinds a person subscribes to (lists, exports and `--only` see these; not saved pages).
+SUBSCRIPTION_KINDS = (SourceKind.FEED, SourceKind.FILE)
+
+
 class FetchOutcome(StrEnum):
     NEW = "new"  # fetched and parsed; new or changed items stored (maybe zero new)
     UNCHANGED = "unchanged"  # 304, identical body, or nothing new in the feed
@@ -118,6 +122,17 @@ class OutlineSource:
     tags: tuple[str, ...] = ()
 
 
+class SourceHealth(StrEnum):
+    """How a source is doing, as `pkm seek list` shows it."""
+
+    OK = "ok"
+    NEW = "new"  # never fetched yet
+    FAILING = "failing"  # the last fetch failed and it is due again
+    BACKING_OFF = "backing_off"  # failed, and waiting longer after each failure
+    REDIRECTED = "redirected"  # moved for good (the old URL is kept in previous_url)
+    GONE = "gone"  # answered 410 Gone: never fetched again
+
+
 @dataclass(frozen=True)
 class Source:
     id: int
@@ -137,6 +152,21 @@ class Source:
     retry_after_at: datetime | None
     is_gone: bool
     item_count: int = 0
+    # Fetch state: the validators as last received (sent back verbatim) and the hash of the
+    # last body parsed (an identical body costs no parsing).
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+    def health(self, now: datetime) -> SourceHealth:
+        if self.is_gone:
+            return SourceHealth.GONE
+        if self.error_count:
+            waiting = self.next_due_at is not None and self.next_due_at > now
+            return SourceHealth.BACKING_OFF if waiting else SourceHealth.FAILING
+        if self.previous_url:
+            return SourceHealth.REDIRECTED
+        return SourceHealth.OK if self.last_fetched_at else SourceHealth.NEW
 
 
 @dataclass(frozen=True)
@@ -147,14 +177,102 @@ class Item:
     url: str | None
     title: str | None
     author: str | None
-    published: datetime | None
+    published: datetime | None  # as the feed gave it (see `date`)
     summary: str | None
     content_html: str | None
     content_text: str
     status: ItemStatus
     tags: tuple[str, ...]
     first_seen_at: datetime
-    updated_at: datetime | None = None
+    updated: datetime | None = None  # the entry's own updated date, as the feed gave it
+    source_title: str | None = None  # of the first source that delivered it
+    enclosures: tuple[Enclosure, ...] = ()
+    changed_at: datetime | None = None  # when pkm last stored a change to its content
+    sort_at: datetime | None = None  # what the inbox sorts by (see `ItemUpdate.sort_at`)
+
+    @property
+    def date(self) -> datetime | None:
+        """The item's date: published, else updated (many feeds give only one)."""
+        return self.published or self.updated
+
+
+# --- a seek run: what was decided about a fetched source, and what came of it ------------------
+
+
+class EntryAction(StrEnum):
+    NEW = "new"  # a new item
+    LINK = "link"  # the same article as an item another source delivered: linked to it
+    CHANGE = "change"  # an entry already stored whose content changed: updated in place
+
+
+@dataclass(frozen=True)
+class EntryUpdate:
+    """What storing does with one parsed entry; decided before anything is written."""
+
+    action: EntryAction
+    entry: ParsedEntry
+    content_hash: str  # decides "changed" next time
+    url_key: str | None  # finds the same article through other sources
+    item_id: int | None = None  # the item to link to or to change (None for NEW)
+    # What the inbox sorts the item by: its date (never later than when it was first seen),
+    # or when a page was saved. None keeps the stored value.
+    sort_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourceMove:
+    """A permanent redirect followed for good."""
+
+    url: str
+    url_key: str
+    previous_url: str
+
+
+@dataclass(frozen=True)
+class SourceUpdate:
+    """Everything one fetch changes about one source and its items, as typed values.
+
+    Computed by `pkm.seek.decide` from the source's stored state and what was retrieved,
+    without touching the index; the store applies it in one transaction.
+    """
+
+    source_id: int
+    fetched_at: datetime
+    fetch_url: str  # where the body came from (after redirects)
+    outcome: FetchOutcome
+    http_status: int | None
+    error: str | None
+    error_count: int
+    next_due_at: datetime
+    retry_after_at: datetime | None
+    duration_ms: int
+    etag: str | None  # validators to store (the old ones when the response had none)
+    last_modified: str | None
+    body_hash: str | None  # of the body now parsed; None keeps the stored one
+    title: str | None  # feed metadata to store; None keeps the stored value
+    site_url: str | None
+    is_gone: bool = False
+    move: SourceMove | None = None
+    entries: tuple[EntryUpdate, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredEntries:
+    """Which items storing a source's entries created and changed: the change signal that
+    later steps (re-anchoring highlights) start from."""
+
+    new_item_ids: tuple[int, ...] = ()
+    changed_item_ids: tuple[int, ...] = ()
+    linked_item_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class TextChange:
+    """A recorded change of an item's plain text, for a consumer to drain."""
+
+    seq: int
+    item_id: int
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -174,6 +292,38 @@ class SourceResult:
     retry_after_at: datetime | None = None
     redirected_to: str | None = None  # a permanent redirect that was applied
     notes: tuple[str, ...] = field(default=())  # e.g. "redirect onto an existing source"
+    newly_gone: bool = False  # answered 410 in this run (it is never fetched again)
+    new_item_ids: tuple[int, ...] = ()
+    updated_item_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeekReport:
+    """The result of one `seek` run over many sources."""
+
+    results: tuple[SourceResult, ...]
+
+    @property
+    def failed(self) -> tuple[SourceResult, ...]:
+        return tuple(r for r in self.results if r.outcome is FetchOutcome.FAILED)
+
+    @property
+    def newly_gone(self) -> tuple[SourceResult, ...]:
+        return tuple(r for r in self.results if r.newly_gone)
+
+    @property
+    def new_items(self) -> int:
+        return sum(r.new_items for r in self.results)
+
+    @property
+    def updated_items(self) -> int:
+        return sum(r.updated_items for r in self.results)
+
+    def outcome_counts(self) -> dict[FetchOutcome, int]:
+        counts = dict.fromkeys(FetchOutcome, 0)
+        for r in self.results:
+            counts[r.outcome] += 1
+        return counts
 
 
 @dataclass(frozen=True)
@@ -188,3 +338,16 @@ class AddResult:
     title: str | None = None
     new_items: int = 0
     item_id: int | None = None
+    source_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    """What `seek remove` did with one id or URL the user gave."""
+
+    input: str
+    source_url: str | None = None
+    source_id: int | None = None
+    items_deleted: int = 0
+    items_kept: int = 0
+    error: str | None = None

@@ -155,12 +155,23 @@ def test_import_broken_opml_is_one_line(run) -> None:  # type: ignore[no-untyped
     assert "cannot read" in result.stderr
 
 
-def test_remove_by_id_and_unknown(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
-    url = feed_server.route("/f", rss(("1", "One")))
-    run("seek", "add", url)
-    removed = json.loads(run("seek", "remove", "1", "--json").stdout)
-    assert removed == {"removed": url, "id": 1, "items_deleted": 1, "items_kept": 0}
-    assert run("seek", "remove", url, code=1).stderr == f"pkm: error: no such source: {url}\n"
+def test_remove_several_by_id_or_url_and_unknown(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    a = feed_server.route("/a", rss(("1", "One")))
+    b = feed_server.route("/b", rss(("2", "Two")))
+    c = feed_server.route("/c", rss(("3", "Three")))
+    run("seek", "add", a, b, c, "--tag", "news")
+    removed = json.loads(run("seek", "remove", "1", b + "/", "--json").stdout)
+    assert [(r["source_url"], r["source_id"], r["items_deleted"]) for r in removed] == [
+        (a, 1, 1),
+        (b, 2, 1),
+    ]
+    result = run("seek", "remove", "news", a, "3", code=3)  # a tag is not a source to remove
+    assert result.stderr.splitlines() == [
+        "pkm: error: no such source: news",
+        f"pkm: error: no such source: {a}",
+        f"removed {c} (1 items deleted, 0 kept)",
+    ]
+    assert json.loads(run("seek", "list", "--json").stdout) == []
 
 
 def test_save_extracts_the_article(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
@@ -186,8 +197,11 @@ def test_broken_config_and_unusable_home(run, home: Path, tmp_path: Path) -> Non
     assert "unknown setting" in run("seek", "list", code=1).stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = CliRunner().invoke(app, ["--home", str(blocker / "home"), "seek", "list"])
-    assert result.exit_code == 1 and result.stderr.startswith("pkm: error: unusable home folder")
+    result = CliRunner().invoke(app, ["--home", str(blocker), "seek", "list"])
+    assert result.exit_code == 1
+    assert result.stderr == f"pkm: error: the home folder is a file, not a folder: {blocker}\n"
+    result = CliRunner().invoke(app, ["--home", str(blocker / "home"), "seek", "add", "x.example"])
+    assert result.exit_code == 1 and result.stderr.startswith("pkm: error: cannot create the home")
 
 
 def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]

@@ -49,5 +49,5 @@ def test_bad_settings_name_the_problem(tmp_path: Path, text: str, message: str) 
 
 
 def test_bad_environment_override(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"PKM_SEEK\.per_host"):
+    with pytest.raises(ConfigError, match=r"PKM_SEEK_PER_HOST must be int"):
         Settings.load(tmp_path / "pkm.toml", {"PKM_SEEK_PER_HOST": "lots"})

@@ -10,9 +10,7 @@ import pytest
 from pkm.config import SeekSettings, Settings
 from pkm.core import Pkm
 from pkm.models import FetchOutcome, ItemStatus, SourceKind, SourceResult
-from pkm.seek import update
-from pkm.seek.subscriptions import add_sources
-from pkm.seek.update import plan_fetch, run_fetch
+from pkm.seek import add_sources, fetch_due, parse
 from tests.feeds import rss
 from tests.httpserver import FeedServer, Reply
 
@@ -45,9 +43,7 @@ def pkm(home: Path, clock: Clock) -> Iterator[Pkm]:
 
 
 def seek(pkm: Pkm, force: bool = False, only: tuple[str, ...] = ()) -> dict[str, SourceResult]:
-    plan = plan_fetch(pkm, only, force=force)
-    results = [*plan.skipped, *run_fetch(pkm, plan.due)]
-    return {r.url: r for r in results}
+    return {r.url: r for r in fetch_due(pkm, only=only, force=force).results}
 
 
 def subscribe(pkm: Pkm, url: str) -> None:
@@ -66,7 +62,7 @@ def test_conditional_get_sends_validators_verbatim_and_304_costs_no_parsing(
         "/f", rss(("1", "One")), etag='W/"v1"', last_modified="Mon, 02 Feb 2026 08:00:00 GMT"
     )
     subscribe(pkm, url)
-    monkeypatch.setattr(update, "parse_body", lambda fetched: pytest.fail("a 304 was parsed"))
+    monkeypatch.setattr(parse, "parse_body", lambda *a: pytest.fail("a 304 was parsed"))
     result = seek(pkm, force=True)[url]
     assert (result.outcome, result.http_status) == (FetchOutcome.UNCHANGED, 304)
     sent = feed_server.requests_to("/f")[-1].headers
@@ -88,7 +84,7 @@ def test_identical_body_without_validators_is_unchanged(
 ) -> None:
     url = feed_server.route("/f", rss(("1", "One")))
     subscribe(pkm, url)
-    monkeypatch.setattr(update, "parse_body", lambda fetched: pytest.fail("same bytes were parsed"))
+    monkeypatch.setattr(parse, "parse_body", lambda *a: pytest.fail("same bytes were parsed"))
     assert seek(pkm, force=True)[url].outcome is FetchOutcome.UNCHANGED
 
 
@@ -274,7 +270,7 @@ def test_one_bad_source_never_stops_the_others(pkm: Pkm, feed_server: FeedServer
     assert results[good].new_items == 1
     assert results[slow].error == "timed out"
     assert "exceeds" in (results[big].error or "")
-    assert results[broken].outcome in (FetchOutcome.FAILED, FetchOutcome.UNCHANGED)
+    assert results[broken].outcome is FetchOutcome.FAILED
     assert "Good two" in titles(pkm)
 
 
@@ -333,4 +329,4 @@ def test_feed_level_dates_alone_are_not_a_change(pkm: Pkm, feed_server: FeedServ
         0,
         0,
     )
-    assert all(item.updated_at is None for item in pkm.store.get_items())
+    assert all(item.changed_at is None for item in pkm.store.get_items())

@@ -97,3 +97,34 @@ def url_scheme(url: str) -> str | None:
 def is_web_url(url: str | None) -> bool:
     """An absolute http(s) URL: the only kind of base URL pkm resolves links against."""
     return bool(url) and url_scheme(url or "") in WEB_SCHEMES
+
+
+# Schemes some sites and podcast apps use to mean "a feed at this http URL".
+_FEED_SCHEMES = ("feed", "rss", "pcast", "itpc")
+# "feeds.xml" alone is a mistyped file name far more often than a host.
+_FILE_EXTENSIONS = frozenset({"xml", "rss", "atom", "json", "opml", "html", "htm", "txt"})
+_HOST_LIKE_RE = re.compile(
+    r"^(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*\.?(?::\d{1,5})?(?:[/?#]\S*)?$"
+    r"|^localhost(?::\d{1,5})?(?:[/?#]\S*)?$"
+    r"|^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?:[/?#]\S*)?$",
+    re.IGNORECASE,
+)
+
+
+def normalize_feed_url(text: str) -> str:
+    """What a person typing a feed address means, as newsboat and podcast apps read it:
+    `feed://host/x` (and `rss:`, `pcast:`, `itpc:`) is `http://host/x`, `feed:https://host/x`
+    is `https://host/x`, and a bare `host/x` is `https://host/x`. Anything else is returned
+    stripped and otherwise unchanged."""
+    text = text.strip()
+    scheme = url_scheme(text)
+    if scheme in _FEED_SCHEMES:
+        rest = text.split(":", 1)[1]
+        if url_scheme(rest) in WEB_SCHEMES:
+            return rest
+        return "http:" + rest if rest.startswith("//") else "http://" + rest
+    if (scheme is None or "." in scheme or scheme == "localhost") and _HOST_LIKE_RE.match(text):
+        host = re.split(r"[:/?#]", text, maxsplit=1)[0]
+        if "/" in text or host.rsplit(".", 1)[-1].lower() not in _FILE_EXTENSIONS:
+            return "https://" + text
+    return text

@@ -6,14 +6,25 @@ config, no such source); 2 usage error; 3 a batch partly failed (the rest was st
 """
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
+import typer.core
 
 from pkm import __version__
-from pkm.cli._context import RootOptions
+from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
+
+
+def _no_argument_type(self: typer.core.TyperArgument, ctx: object) -> None:
+    return None
+
+
+# Typer prints an argument's Python type after its name in --help ("URL <list[str]>"):
+# noise to a reader, and pkm's metavars already say what goes there.
+typer.core.TyperArgument.display_type_rich = _no_argument_type  # type: ignore[assignment,method-assign]
 
 app = typer.Typer(
     name="pkm",
@@ -26,7 +37,7 @@ app = typer.Typer(
 app.add_typer(seek_app, name="seek")
 app.add_typer(sense_app, name="sense")
 share_app = typer.Typer(
-    help="Publish digests of what you learned (coming with the Share issue).", no_args_is_help=True
+    help="Publish digests of what you learned (not in this version yet).", no_args_is_help=True
 )
 app.add_typer(share_app, name="share")
 
@@ -35,6 +46,12 @@ def _version(value: bool) -> None:
     if value:
         print(f"pkm {__version__}")
         raise typer.Exit()
+
+
+def _home(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise typer.BadParameter("the home folder cannot be empty", param_hint="--home")
+    return value
 
 
 @app.callback()
@@ -47,10 +64,18 @@ def root(
             metavar="DIR",
             help="Home folder (pkm.toml, pkm.db, notes/). Default: $PKM_HOME, else the user data dir.",
             show_default=False,
+            callback=_home,
         ),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="Log to stderr (-vv for debug).")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Log each request and decision to stderr (-vv: more detail).",
+            show_default=False,
+        ),
     ] = 0,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -59,11 +84,20 @@ def root(
     """Personal knowledge mastery: Seek > Sense > Share."""
     ctx.obj = RootOptions(home=home, verbose=verbose)
     if verbose:
-        logging.basicConfig(
-            level=logging.DEBUG if verbose > 1 else logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger = logging.getLogger("pkm")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Whatever is still buffered goes out now: a reader that has gone (`| true`) makes
+        # that fail, and the command's work is done, so it is not an error.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()

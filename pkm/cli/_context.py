@@ -24,13 +24,19 @@ class RootOptions:
     verbose: int = 0
 
 
-def get_pkm(ctx: typer.Context) -> Pkm:
-    """Open pkm for this command (once), closed when the command ends."""
+def get_pkm(ctx: typer.Context, *, readonly: bool = False) -> Pkm:
+    """Open pkm for this command (once), closed when the command ends.
+
+    A command that only reads opens it `readonly`: nothing is created, and a missing home
+    is an error rather than a new empty one.
+    """
     root = ctx.find_root()
     pkm = getattr(root, "_pkm", None)
     if pkm is None:
         options: RootOptions = root.obj or RootOptions()
-        pkm = open_pkm(resolve_home(options.home, os.environ), env=dict(os.environ))
+        pkm = open_pkm(
+            resolve_home(options.home, os.environ), env=dict(os.environ), readonly=readonly
+        )
         root._pkm = pkm  # type: ignore[attr-defined]
         root.call_on_close(pkm.close)
     return pkm
@@ -38,7 +44,8 @@ def get_pkm(ctx: typer.Context) -> Pkm:
 
 @contextmanager
 def cli_errors() -> Iterator[None]:
-    """Print a PkmError as one line and exit with its code; Ctrl-C exits 130.
+    """Print a PkmError as one line and exit with its code; Ctrl-C exits 130; a reader that
+    went away (`| head`, `| true`) ends the command quietly with 0.
 
     Other exceptions are bugs and keep their traceback.
     """
@@ -50,3 +57,17 @@ def cli_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         sys.stderr.write("pkm: interrupted\n")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        silence_stdout()
+        raise typer.Exit(0) from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test runner's stdout)
+        pass
+    finally:
+        os.close(devnull)

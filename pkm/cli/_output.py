@@ -1,35 +1,28 @@
 """How the CLI writes: JSON and product to stdout, everything else to stderr.
 
 JSON is written with `sys.stdout.write`, never through Rich, which would wrap, colour and
-read `[...]` in feed titles as markup. Untrusted text shown through Rich goes in `Text`.
+read `[...]` in feed titles as markup. Text from the network reaches Rich only as `Text`,
+and only after `safe()`, so no stored title can move the cursor or retitle the terminal.
 """
 
-import dataclasses
 import json
 import sys
-from datetime import datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-from pkm._util.timeutil import to_iso
+from pkm._util.text import one_line
+from pkm.serialize import to_jsonable
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
 
-def to_jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, datetime):
-        return to_iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
+def safe(text: str | None) -> str:
+    """Untrusted text as one printable line (controls removed, whitespace collapsed)."""
+    return one_line(text or "")
 
 
 def emit_json(value: Any) -> None:
@@ -55,34 +48,69 @@ def stderr_console() -> "Console":
 
 def error(message: str) -> None:
     """One line on stderr; never markup-parsed (messages carry URLs and feed titles)."""
-    sys.stderr.write(f"pkm: error: {message}\n")
+    sys.stderr.write(f"pkm: error: {safe(message)}\n")
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"pkm: {message}\n")
+    sys.stderr.write(f"pkm: {safe(message)}\n")
 
 
 def info(message: str, quiet: bool = False) -> None:
     if not quiet:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(safe(message) + "\n")
 
 
-def table(
-    *columns: str,
-    wide: tuple[str, ...] = (),
-    squeeze: tuple[str, ...] = (),
-    numeric: tuple[str, ...] = (),
-) -> "Table":
-    """A borderless table: `wide` columns share the free width and wrap, `squeeze` columns
-    share it too but are cut with an ellipsis (URLs), the others keep their width."""
+@dataclass
+class Column:
+    """A column of a table that fits the terminal.
+
+    `shrink` orders who gives up width when the table is too wide: the highest first; 0
+    never shrinks. A column that would get less than `min_width` is left out. `wrap`
+    columns fold onto more lines instead of being cut with an ellipsis.
+    """
+
+    header: str
+    shrink: int = 0
+    min_width: int = 1
+    wrap: bool = False
+    justify: Literal["left", "right"] = "left"
+    cells: list["Text"] = field(default_factory=list)
+
+
+def fitted_table(columns: Sequence[Column], width: int) -> "Table":
+    """A borderless table whose columns fit `width`, shrinking and dropping by priority."""
+    from rich.cells import cell_len
     from rich.table import Table
 
-    result = Table(box=None, header_style="bold", pad_edge=False)
-    for name in columns:
-        if name in wide:
-            result.add_column(name, min_width=12, overflow="fold")
-        elif name in squeeze:
-            result.add_column(name, max_width=32, no_wrap=True, overflow="ellipsis")
-        else:
-            result.add_column(name, no_wrap=True, justify="right" if name in numeric else "left")
-    return result
+    natural = [
+        max([cell_len(c.header), *(cell_len(cell.plain) for cell in c.cells)]) for c in columns
+    ]
+    widths: list[int | None] = list(natural)
+    order = sorted((i for i, c in enumerate(columns) if c.shrink), key=lambda i: -columns[i].shrink)
+
+    def excess() -> int:
+        shown = [w for w in widths if w is not None]
+        return sum(shown) + max(len(shown) - 1, 0) - width  # one space between columns
+
+    for i in order:
+        over = excess()
+        if over <= 0:
+            break
+        current = widths[i]
+        assert current is not None
+        target = current - over
+        widths[i] = target if target >= columns[i].min_width else None
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    for i in shown:
+        column = columns[i]
+        table.add_column(
+            column.header,
+            width=widths[i],
+            no_wrap=not column.wrap,
+            overflow="fold" if column.wrap else "ellipsis",
+            justify=column.justify,
+        )
+    for row in zip(*(c.cells for c in columns), strict=True):
+        table.add_row(*(row[i] for i in shown))
+    return table

@@ -1,7 +1,8 @@
 """`pkm seek`: subscribe, import/export, list, remove, save pages, and the cron fetch run."""
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -9,8 +10,18 @@ from typing import Annotated
 import typer
 
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
-from pkm.cli._output import emit_json, error, info, stderr_console, stdout_console, table, warn
-from pkm.models import AddResult, FetchOutcome, Source, SourceResult
+from pkm.cli._output import (
+    Column,
+    emit_json,
+    error,
+    fitted_table,
+    info,
+    safe,
+    stderr_console,
+    stdout_console,
+    warn,
+)
+from pkm.models import AddResult, FetchOutcome, RemoveResult, SeekReport, SourceHealth
 
 seek_app = typer.Typer(
     help="Bring things in. With no subcommand: fetch every due source (the cron job).",
@@ -25,6 +36,12 @@ QuietOption = Annotated[
 ]
 TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Tag to attach (repeatable).")
+]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only", metavar="URL|ID|TAG", help="Only sources with this URL, id or tag (repeatable)."
+    ),
 ]
 
 
@@ -41,123 +58,106 @@ def seek_run(
     fetch_all: Annotated[
         bool, typer.Option("--all", help="Fetch every source, due or not.")
     ] = False,
-    only: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--only",
-            metavar="URL|ID|TAG",
-            help="Only sources with this URL, id or tag (repeatable).",
-        ),
-    ] = None,
+    only: OnlyOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Fetch every due source into the inbox: the command to run from cron."""
     if ctx.invoked_subcommand is not None:
         return
-    from pkm.seek.update import plan_fetch, run_fetch
+    from pkm.seek import fetch_due
 
     with cli_errors():
         pkm = get_pkm(ctx)
-        with pkm.lock():
-            plan = plan_fetch(pkm, only or (), force=fetch_all)
-            results = list(plan.skipped)
-            due_ids = {s.id for s in plan.due}
-            show_progress = sys.stderr.isatty() and not quiet and plan.due
-            if show_progress:
-                from rich.progress import (
-                    BarColumn,
-                    MofNCompleteColumn,
-                    Progress,
-                    TextColumn,
-                    TimeElapsedColumn,
-                )
+        show_progress = sys.stderr.isatty() and not quiet and not as_json
+        with _progress_bar(show_progress) as progress:
+            report = fetch_due(pkm, only=only or (), force=fetch_all, progress=progress)
+        if as_json:
+            from pkm.serialize import seek_report_json
 
-                with Progress(
-                    TextColumn("seek"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    console=stderr_console(),
-                    transient=True,
-                ) as progress:
-                    task = progress.add_task("seek", total=len(plan.due))
-                    for result in run_fetch(pkm, plan.due):
-                        results.append(result)
-                        progress.advance(task)
-            else:
-                results.extend(run_fetch(pkm, plan.due))
-    failed = [r for r in results if r.outcome is FetchOutcome.FAILED]
-    if as_json:
-        emit_json(_run_summary(results))
-    if quiet or as_json:
-        # stdout may be a file; cron mails stderr: failures and feeds that died go there.
-        for r in failed:
-            error(f"{r.url}: {r.error}")
-        for r in results:
-            if r.outcome is FetchOutcome.GONE and r.http_status == 410 and r.source_id in due_ids:
+            emit_json(seek_report_json(report))
+        if quiet or as_json:
+            # stdout may be a file; cron mails stderr: failures and feeds that died go there.
+            for r in report.failed:
+                error(f"{r.url}: {r.error}")
+            for r in report.newly_gone:
                 warn(f"{r.url}: gone (HTTP 410), no longer fetched")
-    else:
-        _print_run_table(results)
-    if failed:
+        else:
+            _print_run(report)
+    if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def _run_summary(results: Sequence[SourceResult]) -> dict[str, object]:
-    counts = {o.value: 0 for o in FetchOutcome}
-    for r in results:
-        counts[r.outcome.value] += 1
-    return {
-        "ok": counts[FetchOutcome.FAILED.value] == 0,
-        "new_items": sum(r.new_items for r in results),
-        "updated_items": sum(r.updated_items for r in results),
-        "outcomes": counts,
-        "sources": sorted(results, key=lambda r: r.source_id or 0),
-    }
+@contextmanager
+def _progress_bar(show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr, only on a terminal; yields the callback for `fetch_due`."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("seek"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("seek", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
-def _print_run_table(results: Sequence[SourceResult]) -> None:
+def _print_run(report: SeekReport) -> None:
     from rich.text import Text
 
     console = stderr_console()
-    interesting = [r for r in results if r.new_items or r.updated_items or r.error or r.notes]
+    interesting = [
+        r for r in report.results if r.new_items or r.updated_items or r.error or r.notes
+    ]
     if interesting:
-        rows = table(
-            "source",
-            "new",
-            "updated",
-            "outcome",
-            "detail",
-            wide=("source", "detail"),
-            numeric=("new", "updated"),
-        )
-        for r in sorted(
-            interesting, key=lambda r: (r.outcome is FetchOutcome.FAILED, r.source_id or 0)
-        ):
-            detail = "; ".join(filter(None, [r.error, *r.notes]))
-            style = "red" if r.outcome is FetchOutcome.FAILED else None
-            rows.add_row(
-                Text(r.title or r.url),
-                str(r.new_items),
-                str(r.updated_items),
-                Text(r.outcome.value, style=style or ""),
-                Text(detail),
-            )
-        console.print(rows)
-    summary = _run_summary(results)
-    counts = summary["outcomes"]
-    assert isinstance(counts, dict)
-    labels = {FetchOutcome.NEW.value: "with new items"}
-    sources = [f"{n} {labels.get(name, name.replace('_', ' '))}" for name, n in counts.items() if n]
-    line = (
-        f"{summary['new_items']} new items, {summary['updated_items']} updated; sources: "
-        + ", ".join(sources)
+        interesting.sort(key=lambda r: (r.outcome is FetchOutcome.FAILED, r.source_id or 0))
+        columns = [
+            Column("source", shrink=1, min_width=8, wrap=True),
+            Column("new", justify="right"),
+            Column("upd", justify="right"),
+            Column("outcome", shrink=3, min_width=6),
+            Column("detail", shrink=2, min_width=10, wrap=True),
+        ]
+        for r in interesting:
+            style = "red" if r.outcome is FetchOutcome.FAILED else ""
+            cells = [
+                Text(safe(r.title or r.url)),
+                Text(str(r.new_items)),
+                Text(str(r.updated_items)),
+                Text(r.outcome.value, style=style),
+                Text(safe("; ".join(filter(None, [r.error, *r.notes])))),
+            ]
+            for column, cell in zip(columns, cells, strict=True):
+                column.cells.append(cell)
+        console.print(fitted_table(columns, console.width))
+    console.print(Text(_summary_line(report)))
+
+
+def _summary_line(report: SeekReport) -> str:
+    if not report.results:
+        return "no sources: add one with `pkm seek add URL`"
+    labels = {FetchOutcome.NEW: "with new items"}
+    counts = [
+        f"{n} {labels.get(o, o.value.replace('_', ' '))}"
+        for o, n in report.outcome_counts().items()
+        if n
+    ]
+    return f"{report.new_items} new items, {report.updated_items} updated; sources: " + ", ".join(
+        counts
     )
-    console.print(Text(line if results else "no sources: add one with `pkm seek add URL`"))
 
 
 def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str) -> None:
-    failed = [r for r in results if r.error]
     if as_json:
         emit_json(list(results))
     else:
@@ -172,7 +172,7 @@ def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str)
                 if r.new_items:
                     line += f", {r.new_items} new item" + ("s" if r.new_items > 1 else "")
                 info(line)
-    if failed:
+    if any(r.error for r in results):
         raise typer.Exit(EXIT_PARTIAL)
 
 
@@ -182,8 +182,9 @@ def seek_add(
     refs: Annotated[
         list[str],
         typer.Argument(
-            metavar="URL|PAGE|FILE",
+            metavar="URL|FILE",
             help="Feed URLs, web pages that advertise a feed, or feed files.",
+            show_default=False,
         ),
     ],
     tag: TagOption = None,
@@ -191,13 +192,11 @@ def seek_add(
     quiet: QuietOption = False,
 ) -> None:
     """Subscribe to feeds (RSS, Atom, JSON Feed), pages with a feed, or local feed files."""
-    from pkm.seek.subscriptions import add_sources
+    from pkm.seek import add_sources
 
     with cli_errors():
-        pkm = get_pkm(ctx)
-        with pkm.lock():
-            results = add_sources(pkm, refs, _tags(tag))
-    _report(results, as_json, quiet, "subscribed")
+        results = add_sources(get_pkm(ctx), refs, _tags(tag))
+        _report(results, as_json, quiet, "subscribed")
 
 
 @seek_app.command("save")
@@ -209,13 +208,11 @@ def seek_save(
     quiet: QuietOption = False,
 ) -> None:
     """Save web pages to read later: the article is extracted into the inbox."""
-    from pkm.seek.save import save_pages
+    from pkm.seek import save_pages
 
     with cli_errors():
-        pkm = get_pkm(ctx)
-        with pkm.lock():
-            results = save_pages(pkm, urls, _tags(tag))
-    _report(results, as_json, quiet, "saved")
+        results = save_pages(get_pkm(ctx), urls, _tags(tag))
+        _report(results, as_json, quiet, "saved")
 
 
 @seek_app.command("import")
@@ -233,27 +230,26 @@ def seek_import(
 ) -> None:
     """Subscribe to every feed of an OPML file; folders become tags."""
     from pkm.errors import InvalidInputError
-    from pkm.seek.subscriptions import import_opml
+    from pkm.seek import import_opml
 
     with cli_errors():
         try:
             data = file.read_bytes()
         except OSError as e:
             raise InvalidInputError(f"cannot read {file}: {e.strerror}") from None
-        pkm = get_pkm(ctx)
-        with pkm.lock():
-            results = import_opml(pkm, data, _tags(tag))
-    if as_json:
-        emit_json(list(results))
-    else:
-        added = sum(r.created for r in results)
-        for r in results:
-            if r.error:
-                error(f"{r.input}: {r.error}")
-        info(
-            f"imported {added} new sources ({len(results) - added} already subscribed or skipped)",
-            quiet,
-        )
+        results = import_opml(get_pkm(ctx), data, _tags(tag))
+        if as_json:
+            emit_json(list(results))
+        else:
+            added = sum(r.created for r in results)
+            for r in results:
+                if r.error:
+                    error(f"{r.input}: {r.error}")
+            info(
+                f"imported {added} new sources"
+                f" ({len(results) - added} already subscribed or skipped)",
+                quiet,
+            )
     if any(r.error for r in results):
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -261,121 +257,94 @@ def seek_import(
 @seek_app.command("export")
 def seek_export(ctx: typer.Context) -> None:
     """Print all subscriptions as OPML 2.0 (tags become folders)."""
-    from pkm.seek.subscriptions import export_opml
+    from pkm.seek import export_opml
 
     with cli_errors():
-        sys.stdout.write(export_opml(get_pkm(ctx)))
+        sys.stdout.write(export_opml(get_pkm(ctx, readonly=True)))
 
 
 @seek_app.command("list")
-def seek_list(
-    ctx: typer.Context,
-    only: Annotated[
-        list[str] | None,
-        typer.Option("--only", metavar="URL|ID|TAG", help="Only this URL, id or tag."),
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
+def seek_list(ctx: typer.Context, only: OnlyOption = None, as_json: JsonOption = False) -> None:
     """List subscriptions with their health: failing, redirected, gone, backing off."""
-    from pkm.seek.subscriptions import list_sources
-
-    with cli_errors():
-        pkm = get_pkm(ctx)
-        sources = list_sources(pkm, only or ())
-        now = pkm.now()
-    if as_json:
-        emit_json([_source_json(s, now) for s in sources])
-        return
     from rich.text import Text
 
-    rows = table(
-        "id",
-        "title",
-        "url",
-        "items",
-        "last fetch",
-        "status",
-        "next due",
-        wide=("title", "status"),
-        squeeze=("url",),
-        numeric=("id", "items"),
-    )
-    for s in sources:
-        health = _health(s, now)
-        if s.error_count:
-            health += f" ({s.error_count}x): {s.last_error}"
-        elif s.is_gone or s.previous_url:
-            health += f": {s.last_error}" if s.is_gone else f" from {s.previous_url}"
-        title = Text(s.title or "")
-        if s.tags:
-            title.append(" " + " ".join(f"#{t}" for t in s.tags), style="dim")
-        rows.add_row(
-            str(s.id),
-            title,
-            Text(s.url),
-            str(s.item_count),
-            _short_time(s.last_fetched_at) or "never",
-            Text(health, style="" if health in ("ok", "new") else "red"),
-            "never" if s.is_gone else (_short_time(s.next_due_at) or "now"),
-        )
-    stdout_console().print(rows)
+    from pkm.seek import list_sources
+
+    with cli_errors():
+        pkm = get_pkm(ctx, readonly=True)
+        sources = list_sources(pkm, only or ())
+        now = pkm.now()
+        if as_json:
+            from pkm.serialize import source_json
+
+            emit_json([source_json(s, now) for s in sources])
+            return
+        columns = [
+            Column("id", justify="right"),
+            Column("title", shrink=1, min_width=10, wrap=True),
+            Column("url", shrink=5, min_width=12),
+            Column("items", justify="right", shrink=4, min_width=5),
+            Column("last fetch", shrink=3, min_width=11),
+            Column("status", shrink=2, min_width=6, wrap=True),
+            Column("next due", shrink=3, min_width=11),
+        ]
+        for s in sources:
+            health = s.health(now)
+            status = health.value.replace("_", " ")
+            style = "" if health in (SourceHealth.OK, SourceHealth.NEW) else "red"
+            if s.error_count:
+                status += f" ({s.error_count}x): {s.last_error}"
+            elif health is SourceHealth.GONE:
+                status += f": {s.last_error}"
+            elif health is SourceHealth.REDIRECTED:
+                status += f" from {s.previous_url}"
+            title = Text(safe(s.title or s.site_url or s.url))
+            if s.tags:
+                title.append(" " + " ".join(f"#{safe(t)}" for t in s.tags), style="dim")
+            cells = [
+                Text(str(s.id)),
+                title,
+                Text(safe(s.url)),
+                Text(str(s.item_count)),
+                Text(_short_time(s.last_fetched_at) or "never"),
+                Text(safe(status), style=style),
+                Text("never" if s.is_gone else (_short_time(s.next_due_at) or "now")),
+            ]
+            for column, cell in zip(columns, cells, strict=True):
+                column.cells.append(cell)
+        console = stdout_console()
+        console.print(fitted_table(columns, console.width))
 
 
 def _short_time(when: datetime | None) -> str:
     return when.astimezone().strftime("%m-%d %H:%M") if when else ""
 
 
-def _health(s: Source, now: datetime) -> str:
-    if s.is_gone:
-        return "gone"
-    if s.error_count:
-        return "backing off" if s.next_due_at and s.next_due_at > now else "failing"
-    if s.previous_url:
-        return "redirected"
-    return "ok" if s.last_fetched_at else "new"
-
-
-def _source_json(s: Source, now: datetime) -> dict[str, object]:
-    return {
-        "id": s.id,
-        "url": s.url,
-        "kind": s.kind,
-        "title": s.title,
-        "site_url": s.site_url,
-        "tags": list(s.tags),
-        "items": s.item_count,
-        "added_at": s.added_at,
-        "last_fetched_at": s.last_fetched_at,
-        "last_status": s.last_status,
-        "last_outcome": s.last_outcome,
-        "last_error": s.last_error,
-        "error_count": s.error_count,
-        "next_due_at": s.next_due_at,
-        "retry_after_at": s.retry_after_at,
-        "previous_url": s.previous_url,
-        "health": _health(s, now).replace(" ", "_"),
-    }
-
-
 @seek_app.command("remove")
 def seek_remove(
     ctx: typer.Context,
-    ref: Annotated[
-        str, typer.Argument(metavar="URL|ID", help="The source's URL or id (see `pkm seek list`).")
+    refs: Annotated[
+        list[str],
+        typer.Argument(metavar="URL|ID", help="Sources' URLs or ids (see `pkm seek list`)."),
     ],
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Unsubscribe; items you starred, archived or tagged are kept."""
-    from pkm.seek.subscriptions import remove_source
+    from pkm.seek import remove_sources
 
     with cli_errors():
-        pkm = get_pkm(ctx)
-        with pkm.lock():
-            source, deleted, kept = remove_source(pkm, ref)
-    if as_json:
-        emit_json(
-            {"removed": source.url, "id": source.id, "items_deleted": deleted, "items_kept": kept}
-        )
-    else:
-        info(f"removed {source.url} ({deleted} items deleted, {kept} kept)", quiet)
+        results: list[RemoveResult] = remove_sources(get_pkm(ctx), refs)
+        if as_json:
+            emit_json(results)
+        for r in results:
+            if r.error:
+                error(r.error)
+            elif not as_json:
+                info(
+                    f"removed {r.source_url} ({r.items_deleted} items deleted,"
+                    f" {r.items_kept} kept)",
+                    quiet,
+                )
+    if any(r.error for r in results):
+        raise typer.Exit(EXIT_PARTIAL)

@@ -1,34 +1,13 @@
-"""`pkm sense`: the inbox (triage, annotations and notes arrive with the Sense issue)."""
+"""`pkm sense`: the inbox (triage, annotations and notes are to come)."""
 
 from typing import Annotated
 
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm
-from pkm.cli._output import emit_json, stdout_console, table
-from pkm.models import Item
+from pkm.cli._output import Column, emit_json, fitted_table, safe, stdout_console
 
 sense_app = typer.Typer(help="Make sense of what you collected: the inbox.", no_args_is_help=True)
-
-
-def item_json(item: Item) -> dict[str, object]:
-    """The inbox JSON contract: scripts rely on these names."""
-    return {
-        "id": item.id,
-        "source_url": item.source_urls[0] if item.source_urls else None,
-        "source_urls": list(item.source_urls),
-        "guid": item.guid,
-        "url": item.url,
-        "title": item.title,
-        "author": item.author,
-        "published": item.published,
-        "summary": item.summary,
-        "content_text": item.content_text,
-        "status": item.status,
-        "tags": list(item.tags),
-        "first_seen": item.first_seen_at,
-        "updated": item.updated_at,
-    }
 
 
 @sense_app.command("inbox")
@@ -47,31 +26,36 @@ def sense_inbox(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the inbox: unread items, newest first."""
+    from rich.text import Text
+
     from pkm.sense import list_inbox
 
     with cli_errors():
-        items = list_inbox(get_pkm(ctx), include_all=show_all, sources=source or (), limit=limit)
-    if as_json:
-        emit_json([item_json(i) for i in items])
-        return
-    from rich.text import Text
-
-    rows = table(
-        "id",
-        "published",
-        "status",
-        "title",
-        "source",
-        wide=("title",),
-        squeeze=("source",),
-        numeric=("id",),
-    )
-    for i in items:
-        rows.add_row(
-            str(i.id),
-            i.published.strftime("%Y-%m-%d") if i.published else "",
-            i.status.value,
-            Text(i.title or i.url or "(untitled)"),
-            Text(i.source_urls[0] if i.source_urls else ""),
+        items = list_inbox(
+            get_pkm(ctx, readonly=True), include_all=show_all, sources=source or (), limit=limit
         )
-    stdout_console().print(rows)
+        if as_json:
+            from pkm.serialize import item_json
+
+            emit_json([item_json(i) for i in items])
+            return
+        columns = [
+            Column("id", justify="right"),
+            Column("date", shrink=3, min_width=10),
+            Column("status", shrink=4, min_width=7),
+            Column("source", shrink=2, min_width=8),
+            Column("title", shrink=1, min_width=10, wrap=True),
+        ]
+        for i in items:
+            date = i.date or i.first_seen_at
+            cells = [
+                Text(str(i.id)),
+                Text(date.strftime("%Y-%m-%d")),
+                Text(i.status.value),
+                Text(safe(i.source_title or (i.source_urls[0] if i.source_urls else ""))),
+                Text(safe(i.title or i.url) or "(untitled)"),
+            ]
+            for column, cell in zip(columns, cells, strict=True):
+                column.cells.append(cell)
+        console = stdout_console()
+        console.print(fitted_table(columns, console.width))

@@ -18,6 +18,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
+from pkm._util.text import one_line, strip_controls
 from pkm.content import decode_html
 from pkm.models import FeedLink
 
@@ -191,13 +192,15 @@ def _feed_links(root: "etree._Element", base: str, *, allow_file: bool) -> Itera
         if not href:
             continue
         mime = _mime(element.get("type"))
-        title = " ".join(str(element.get("title") or "").split()) or None
+        title = one_line(str(element.get("title") or "")) or None
         if not _is_feed_type(mime, href, title):
             continue
         url = _resolve(base, href)
         # A web page must not point pkm at local files; a local page may.
         if url is None or _scheme(url) not in (_LOCAL_SCHEMES if allow_file else _WEB_SCHEMES):
             continue
+        if strip_controls(url) != url or "\t" in url or "\n" in url:
+            continue  # no URL with control characters is ever stored or printed
         yield FeedLink(url=url, type=mime, title=title)
 
 
@@ -229,7 +232,12 @@ def _document_base(root: "etree._Element", base_url: str) -> str:
     for element in root.iter("base"):
         href = str(element.get("href") or "").strip()
         if href:
-            return _resolve(base_url, href) or base_url
+            resolved = _resolve(base_url, href)
+            # A `javascript:` base would make every feed link a script: ignored, as browsers
+            # ignore a base they cannot use.
+            if resolved is not None and _scheme(resolved) in _LOCAL_SCHEMES:
+                return resolved
+            return base_url
     return base_url
 
 

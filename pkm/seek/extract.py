@@ -15,8 +15,10 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+from pkm._util.text import strip_controls
+from pkm._util.urls import LINK_SCHEMES, is_web_url, url_scheme
 from pkm.content import decode_html, sanitize_html
 from pkm.errors import ParseError
 from pkm.models import Article
@@ -60,10 +62,8 @@ _FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 _MIN_TEXT_CHARS = 200
 _MD_LINK_TARGET_RE = re.compile(r"\]\((?:<[^>]*>|[^)\s]*)\)")
 
-_SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^\s]", re.IGNORECASE)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
-_CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE_RE = re.compile(r"\s+")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
@@ -98,7 +98,7 @@ def extract_article(
     if mime is not None and mime not in _HTML_TYPES and not mime.startswith("text/"):
         raise ParseError(url, f"not an HTML page ({mime})")
     text = html if isinstance(html, str) else decode_html(html, content_type)
-    text = _CONTROL_CHARS_RE.sub("", text)
+    text = strip_controls(text)
     if not text.strip():
         raise ParseError(url, "empty page")
 
@@ -166,7 +166,11 @@ def _absolutize_links(tree: Any, url: str) -> str:
     for base in tree.iter("base"):
         href = (base.get("href") or "").strip()
         if href:
-            base_url = _join(url, href) or url
+            joined = _join(url, href)
+            # A `javascript:` (or any non-web) base would turn every relative link into a
+            # script: such a base is ignored, as for feeds.
+            if joined is not None and is_web_url(joined):
+                base_url = joined
             break
     for element in tree.iter("a", "img"):
         attr = "href" if element.tag == "a" else "src"
@@ -174,7 +178,7 @@ def _absolutize_links(tree: Any, url: str) -> str:
         if value is None or _ABSOLUTE_HTTP_RE.match(value):
             continue
         joined = _join(base_url, value)
-        if joined is None or (attr == "href" and not _is_safe_link(joined)):
+        if joined is None or not _is_safe_link(joined):
             del element.attrib[attr]
         else:
             element.set(attr, joined)
@@ -204,11 +208,7 @@ def _join(base: str, link: str) -> str | None:
 
 
 def _is_safe_link(link: str) -> bool:
-    try:
-        scheme = urlsplit(link.strip()).scheme.lower()
-    except ValueError:
-        return False
-    return scheme in _SAFE_LINK_SCHEMES
+    return url_scheme(link) in LINK_SCHEMES
 
 
 def _max_date(now: datetime | None) -> str:

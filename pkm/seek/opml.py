@@ -23,6 +23,7 @@ from html.entities import html5 as _HTML5_ENTITIES
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from pkm._util.text import strip_controls
 from pkm.errors import InvalidInputError
 from pkm.models import OutlineSource
 
@@ -283,7 +284,8 @@ def _attributes(element: "etree._Element") -> dict[str, str]:
     attributes: dict[str, str] = {}
     for name, value in element.attrib.items():
         if not str(name).startswith("{"):
-            attributes.setdefault(str(name).lower(), str(value))
+            # Titles and folder names are printed: no terminal control characters in them.
+            attributes.setdefault(str(name).lower(), strip_controls(str(value)))
     return attributes
 
 

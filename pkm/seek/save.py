@@ -2,16 +2,20 @@
 
 Saved pages live under one pseudo-source, `pkm:saved`, so they get the same identity, dedup
 and tombstone rules as feed entries: saving a page a feed already delivered links the two.
+A saved page sorts in the inbox by when it was saved (saved again, it comes back to the top).
 """
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pkm._util.urls import is_http_url
+from pkm._util.text import strip_controls
+from pkm._util.urls import is_http_url, normalize_feed_url
 from pkm.content import html_to_text, text_to_summary
 from pkm.errors import ParseError
-from pkm.models import AddResult, ParsedEntry, SourceKind
-from pkm.seek.update import Fetched, entry_rows
+from pkm.models import AddResult, Article, ParsedEntry, SourceKind
+from pkm.seek.decide import Known, entry_updates
+from pkm.seek.parse import entry_rows
+from pkm.seek.retrieve import Fetched
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -25,14 +29,20 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
     from pkm.seek.http import HttpRequest
 
     refs = list(dict.fromkeys(u.strip() for u in urls))
-    results = {r: AddResult(r, error="not an http(s) URL") for r in refs if not is_http_url(r)}
+    targets = {r: normalize_feed_url(r) for r in refs}
+    results = {
+        r: AddResult(r, error="not an http(s) URL") for r in refs if not is_http_url(targets[r])
+    }
     wanted = [r for r in refs if r not in results]
-    if wanted:
+    if not wanted:
+        return [results[r] for r in refs]
+    with pkm.lock():
         source, _ = pkm.store.add_source(
             SAVED_PAGES_URL, SAVED_PAGES_URL, SourceKind.PAGES, now=pkm.now(), title="Saved pages"
         )
         with pkm.http() as client:
-            for response in client.fetch_all([HttpRequest(url=u, key=u) for u in wanted]):
+            requests = [HttpRequest(url=targets[r], key=r) for r in wanted]
+            for response in client.fetch_all(requests):
                 ref = str(response.request.key)
                 fetched = Fetched.from_http(response)
                 if fetched.problem:
@@ -48,32 +58,50 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
                 except ParseError as e:
                     results[ref] = AddResult(ref, error=e.reason)
                     continue
-                entry = ParsedEntry(
-                    entry_id=article.url,
-                    url=article.url,
-                    title=article.title,
-                    author=article.author,
-                    published=article.published,
-                    updated=None,
-                    summary=text_to_summary(
-                        html_to_text(article.html) if article.html else article.text
-                    )
-                    or None,
-                    content_html=article.html,
-                    content_text=article.text,
-                )
-                now = pkm.now()
-                with pkm.store.transaction():
-                    new, updated = pkm.store.store_entries(source.id, entry_rows([entry]), now)
-                    item_id = pkm.store.item_id_for(source.id, entry.entry_id)
-                    pkm.store.add_item_tags(item_id, tags)
-                results[ref] = AddResult(
-                    ref,
-                    source_url=article.url,
-                    created=bool(new),
-                    title=article.title,
-                    new_items=new,
-                    item_id=item_id,
-                    message=None if new else ("updated" if updated else "already saved"),
-                )
+                results[ref] = _store_article(pkm, source.id, ref, article, tags)
     return [results[r] for r in refs]
+
+
+def _store_article(
+    pkm: "Pkm", source_id: int, ref: str, article: Article, tags: Sequence[str]
+) -> AddResult:
+    entry = _entry(article)
+    now = pkm.now()
+    store = pkm.store
+    rows = entry_rows([entry])
+    with store.transaction():
+        hashes = store.get_entry_hashes(source_id)
+        keys = [k for _, _, k in rows if k is not None]
+        known = Known(entries=hashes, items_by_url_key=store.find_items_by_url_key(keys))
+        updates = entry_updates(rows, known, now, sort_now=True)
+        stored = store.apply_entry_updates(source_id, updates, now)
+        touched = stored.new_item_ids + stored.changed_item_ids + stored.linked_item_ids
+        item_id = touched[0] if touched else hashes[entry.entry_id][0]
+        if not updates:
+            store.set_item_sort(item_id, now)  # saved again: back to the top
+        store.add_item_tags(item_id, tags)
+    new = len(stored.new_item_ids)
+    return AddResult(
+        ref,
+        source_url=article.url,
+        created=bool(new),
+        title=article.title,
+        new_items=new,
+        item_id=item_id,
+        message=None if new else ("updated" if stored.changed_item_ids else "already saved"),
+    )
+
+
+def _entry(article: Article) -> ParsedEntry:
+    summary = text_to_summary(html_to_text(article.html) if article.html else article.text)
+    return ParsedEntry(
+        entry_id=article.url,
+        url=article.url,
+        title=article.title,
+        author=article.author,
+        published=article.published,
+        updated=None,
+        summary=strip_controls(summary) or None,
+        content_html=article.html,
+        content_text=article.text,
+    )

@@ -1,16 +1,43 @@
-"""Subscribing: add (with autodiscovery), remove, list, OPML import and export."""
+"""Subscribing: add (with autodiscovery), remove, list, OPML import and export.
+
+Each function that writes takes the home's run lock itself, so a library caller cannot
+forget it.
+"""
 
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pkm._util.urls import is_http_url, source_key, url_key
+from pkm._util.urls import is_http_url, normalize_feed_url, url_key
 from pkm.errors import ParseError, SourceNotFoundError
-from pkm.models import AddResult, FeedLink, OutlineSource, Source, SourceKind
-from pkm.seek.update import Fetched, apply_fetch, parse_body, read_file_source
+from pkm.models import (
+    SUBSCRIPTION_KINDS,
+    AddResult,
+    FeedLink,
+    OutlineSource,
+    RemoveResult,
+    Source,
+    SourceKind,
+)
+from pkm.seek.parse import parse_body
+from pkm.seek.retrieve import Fetched, read_file_source
+from pkm.seek.update import store_fetched
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
+    from pkm.seek.http import HttpClient
+
+
+def resolve_sources(pkm: "Pkm", refs: Sequence[str], *, tags: bool = True) -> list[Source]:
+    """See `Store.resolve_sources`: what ids, URLs, feed file paths or tags name."""
+    return pkm.store.resolve_sources(refs, tags=tags)
+
+
+def list_sources(pkm: "Pkm", only: Sequence[str] = ()) -> list[Source]:
+    """Subscriptions (or those `only` names, see `resolve_sources`), in id order."""
+    if only:
+        return resolve_sources(pkm, only)
+    return pkm.store.get_sources(kinds=SUBSCRIPTION_KINDS)
 
 
 def add_sources(pkm: "Pkm", refs: Sequence[str], tags: Sequence[str] = ()) -> list[AddResult]:
@@ -18,24 +45,29 @@ def add_sources(pkm: "Pkm", refs: Sequence[str], tags: Sequence[str] = ()) -> li
 
     A URL is fetched first: a feed is subscribed as is, an HTML page through the best feed it
     advertises. Its current entries are stored at once, so the fetch is not wasted. Adding a
-    source that exists adds the tags and is otherwise a no-op.
+    source that exists adds the tags and is otherwise a no-op. `feed://` URLs and URLs
+    without a scheme (`example.com/feed.xml`) are read as newsboat and miniflux read them.
     """
-    results: dict[str, AddResult] = {}
-    urls: list[str] = []
-    for ref in dict.fromkeys(r.strip() for r in refs):
-        if is_http_url(ref):
-            existing = pkm.store.find_source(url_key(ref))
+    inputs = list(dict.fromkeys(r.strip() for r in refs))
+    with pkm.lock():
+        results: dict[str, AddResult] = {}
+        urls: dict[str, str] = {}  # input -> URL to fetch
+        for ref in inputs:
+            if Path(ref).expanduser().is_file():
+                results[ref] = _add_file(pkm, ref, tags)
+                continue
+            url = normalize_feed_url(ref)
+            if not is_http_url(url):
+                results[ref] = AddResult(ref, error="not an http(s) URL or an existing feed file")
+                continue
+            existing = pkm.store.find_source(url_key(url))
             if existing is not None:
                 results[ref] = _already(pkm, existing, ref, tags)
             else:
-                urls.append(ref)
-        elif Path(ref).expanduser().is_file():
-            results[ref] = _add_file(pkm, ref, tags)
-        else:
-            results[ref] = AddResult(ref, error="not an http(s) URL or an existing feed file")
-    if urls:
-        results.update(_add_urls(pkm, urls, tags))
-    return [results[r] for r in dict.fromkeys(r.strip() for r in refs)]
+                urls[ref] = url
+        if urls:
+            results.update(_add_urls(pkm, urls, tags))
+    return [results[r] for r in inputs]
 
 
 def _already(pkm: "Pkm", source: Source, ref: str, tags: Sequence[str]) -> AddResult:
@@ -50,7 +82,7 @@ def _add_file(pkm: "Pkm", ref: str, tags: Sequence[str]) -> AddResult:
         return _already(pkm, existing, ref, tags)
     fetched = read_file_source(uri)
     try:
-        parse_body(fetched)
+        parse_body(fetched, pkm.feed_limits())
     except ParseError as e:
         return AddResult(ref, error=e.reason)
     return _subscribe(pkm, ref, uri, SourceKind.FILE, fetched, tags)
@@ -70,19 +102,20 @@ def _subscribe(
         return AddResult(
             ref, source_url=source.url, title=source.title, message="already subscribed"
         )
-    result = apply_fetch(pkm, source, fetched)
+    result = store_fetched(pkm, source, fetched)
     return AddResult(
         ref,
         source_url=result.url,
         created=True,
         title=result.title,
         new_items=result.new_items,
-        message=message,
+        message="; ".join(filter(None, [message, *result.notes])) or None,
         error=result.error,
+        source_id=source.id,
     )
 
 
-def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str, AddResult]:
+def _add_urls(pkm: "Pkm", urls: dict[str, str], tags: Sequence[str]) -> dict[str, AddResult]:
     from pkm.seek.discover import find_feed_links, looks_like_html
     from pkm.seek.http import HttpRequest
 
@@ -92,16 +125,16 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
         # Fetched concurrently, subscribed in the order given, so ids follow the command line.
         responses = {
             str(r.request.key): r
-            for r in client.fetch_all([HttpRequest(url=u, key=u) for u in urls])
+            for r in client.fetch_all([HttpRequest(url=u, key=ref) for ref, u in urls.items()])
         }
-        for ref in urls:
+        for ref, url in urls.items():
             fetched = Fetched.from_http(responses[ref])
             problem = fetched.problem
             if problem:
                 results[ref] = AddResult(ref, error=problem)
                 continue
             try:
-                parse_body(fetched)
+                parse_body(fetched, pkm.feed_limits())
             except ParseError as e:
                 body = fetched.body or b""
                 if looks_like_html(body, fetched.headers.get("content-type")):
@@ -115,7 +148,7 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
                 else:
                     results[ref] = AddResult(ref, error=e.reason)
                 continue
-            target = fetched.permanent_url or ref
+            target = fetched.permanent_url or url
             results[ref] = _subscribe(pkm, ref, target, SourceKind.FEED, fetched, tags)
         for ref, links in pages:
             results[ref] = _add_discovered(pkm, client, ref, links, tags)
@@ -123,11 +156,10 @@ def _add_urls(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str]) -> dict[str,
 
 
 def _add_discovered(
-    pkm: "Pkm", client: object, ref: str, links: list[FeedLink], tags: Sequence[str]
+    pkm: "Pkm", client: "HttpClient", ref: str, links: list[FeedLink], tags: Sequence[str]
 ) -> AddResult:
-    from pkm.seek.http import HttpClient, HttpRequest
+    from pkm.seek.http import HttpRequest
 
-    assert isinstance(client, HttpClient)
     best = links[0]
     message = f"found a feed on the page: {best.url}"
     if len(links) > 1:
@@ -144,7 +176,7 @@ def _add_discovered(
     problem = fetched.problem
     if problem is None:
         try:
-            parse_body(fetched)
+            parse_body(fetched, pkm.feed_limits())
         except ParseError as e:
             problem = e.reason
     if problem:
@@ -154,40 +186,54 @@ def _add_discovered(
     )
 
 
-def remove_source(pkm: "Pkm", ref: str) -> tuple[Source, int, int]:
-    """Unsubscribe from the source with this id or URL; returns it with (deleted, kept) item counts."""
-    try:
-        source = pkm.store.get_source(source_key(ref))
-    except SourceNotFoundError:
-        raise SourceNotFoundError(ref) from None
-    deleted, kept = pkm.store.remove_source(source.id)
-    return source, deleted, kept
+def remove_sources(pkm: "Pkm", refs: Sequence[str]) -> list[RemoveResult]:
+    """Unsubscribe from each source named by id or URL (not by tag: removing a whole folder
+    by accident costs too much); results in the order given.
 
-
-def list_sources(pkm: "Pkm", only: Sequence[str] = ()) -> list[Source]:
-    return pkm.store.get_sources(
-        [source_key(o) for o in only], kinds=(SourceKind.FEED, SourceKind.FILE)
-    )
+    Items the user kept (see `Store.remove_source`) stay. An unknown reference is a result
+    with an error; the others are still removed.
+    """
+    results = []
+    with pkm.lock():
+        for ref in dict.fromkeys(r.strip() for r in refs):
+            try:
+                [source] = resolve_sources(pkm, [ref], tags=False)
+            except SourceNotFoundError as e:
+                results.append(RemoveResult(ref, error=str(e)))
+                continue
+            deleted, kept = pkm.store.remove_source(source.id)
+            results.append(
+                RemoveResult(
+                    ref,
+                    source_url=source.url,
+                    source_id=source.id,
+                    items_deleted=deleted,
+                    items_kept=kept,
+                )
+            )
+    return results
 
 
 def import_opml(pkm: "Pkm", data: bytes, tags: Sequence[str] = ()) -> list[AddResult]:
     """Subscribe to every feed in an OPML file without fetching (the next `seek` does).
 
-    Folders become tags. Raises InvalidInputError if the file is not OPML.
+    Folders become tags; `feed://` and scheme-less URLs are read as `add_sources` reads them.
+    Raises InvalidInputError if the file is not OPML; then nothing is subscribed.
     """
     from pkm.seek.opml import parse_opml
 
     outlines = parse_opml(data)
     results = []
     now = pkm.now()
-    with pkm.store.transaction():
+    with pkm.lock(), pkm.store.transaction():
         for outline in outlines:
-            if not is_http_url(outline.url):
+            url = normalize_feed_url(outline.url)
+            if not is_http_url(url):
                 results.append(AddResult(outline.url, error="not an http(s) URL"))
                 continue
             source, created = pkm.store.add_source(
-                outline.url,
-                url_key(outline.url),
+                url,
+                url_key(url),
                 SourceKind.FEED,
                 now=now,
                 title=outline.title,
@@ -201,6 +247,7 @@ def import_opml(pkm: "Pkm", data: bytes, tags: Sequence[str] = ()) -> list[AddRe
                     created=created,
                     title=source.title,
                     message=None if created else "already subscribed",
+                    source_id=source.id,
                 )
             )
     return results
@@ -213,7 +260,9 @@ def export_opml(pkm: "Pkm") -> str:
     """
     from pkm.seek.opml import render_opml
 
-    sources = pkm.store.get_sources(kinds=(SourceKind.FEED, SourceKind.FILE))
     return render_opml(
-        [OutlineSource(url=s.url, title=s.title, site_url=s.site_url, tags=s.tags) for s in sources]
+        [
+            OutlineSource(url=s.url, title=s.title, site_url=s.site_url, tags=s.tags)
+            for s in pkm.store.get_sources(kinds=SUBSCRIPTION_KINDS)
+        ]
     )

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pkm._util.urls import source_key
 from pkm.models import Item, ItemStatus
 
 if TYPE_CHECKING:
@@ -22,5 +21,5 @@ def list_inbox(
         if include_all
         else [ItemStatus.UNREAD]
     )
-    source_ids = [pkm.store.get_source(source_key(ref)).id for ref in sources]
+    source_ids = [s.id for s in pkm.store.resolve_sources(sources, tags=False)] if sources else []
     return pkm.store.get_items(statuses=statuses, source_ids=source_ids, limit=limit)

@@ -5,33 +5,32 @@
 was before the change or after it, never in between.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from pkm.store._db import open_database, wrap_errors
+from pkm.store._db import BUSY_TIMEOUT, open_database, wrap_errors
 from pkm.store.items import ItemsMixin
 from pkm.store.sources import SourcesMixin
+from pkm.store.updates import UpdatesMixin
 
 __all__ = ["Store"]
 
 
-class Store(SourcesMixin, ItemsMixin):
+class Store(SourcesMixin, ItemsMixin, UpdatesMixin):
     def __init__(self, db: Database, path: Path | str = ":memory:") -> None:
         self.db = db
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> "Store":
-        return cls(open_database(path), path)
+    def open(
+        cls, path: Path, *, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT
+    ) -> "Store":
+        return cls(open_database(path, readonly=readonly, busy_timeout=busy_timeout), path)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of work: all of it is stored, or none (Ctrl-C included)."""
-        with wrap_errors(self.path), self.db.atomic():
-            yield
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another process's lock before failing."""
+        self.db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def close(self) -> None:
         with wrap_errors(self.path):

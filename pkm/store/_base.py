@@ -1,14 +1,46 @@
-"""What the Store mixins share: the database handle and tag bookkeeping."""
+"""What the Store mixins share: the database handle, transactions and tag bookkeeping."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from pkm.store._db import wrap_errors
 
 
 class StoreBase:
     db: Database
     path: Path | str
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work: all of it is stored, or none (Ctrl-C included).
+
+        `BEGIN IMMEDIATE` takes the write lock at the start, waiting up to the busy timeout
+        for another writer: a deferred transaction that has read and then writes while
+        another process writes fails at once instead (SQLite never waits on that upgrade).
+        Nested calls are savepoints inside the outer transaction.
+        """
+        conn = self.db.conn
+        with wrap_errors(self.path):
+            if conn.in_transaction:
+                with self.db.atomic():
+                    yield
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def _tag_ids(self, names: Iterable[str]) -> list[int]:
         ids = []

@@ -117,3 +117,39 @@ def m001_initial(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m002_sort_enclosures_text_changes(db: Database) -> None:
+    """The inbox order, podcast enclosures, and the record of item text changes.
+
+    `sort_at` is the item's date (published, else updated, else first seen; never later than
+    first seen, so a feed dated in the future cannot pin an item to the top) or, for a saved
+    page, when it was saved. `item_text_changes` holds one row per item whose plain text
+    changed since a consumer last drained it (Sense re-anchors highlights from it); seq only
+    grows, so a consumer acknowledges exactly what it read.
+    """
+    db.executescript(
+        """
+        ALTER TABLE items ADD COLUMN sort_at TEXT;
+        ALTER TABLE items ADD COLUMN enclosures TEXT NOT NULL DEFAULT '[]';
+        UPDATE items SET sort_at = CASE
+            WHEN EXISTS (SELECT 1 FROM item_sources x JOIN sources s ON s.id = x.source_id
+                         WHERE x.item_id = items.id AND s.kind = 'pages') THEN first_seen_at
+            ELSE min(coalesce(published_at, updated_at, first_seen_at), first_seen_at)
+        END;
+        DROP INDEX items_status;
+        CREATE INDEX items_inbox ON items(status, sort_at DESC, id DESC);
+        CREATE INDEX items_sort ON items(sort_at DESC, id DESC);
+        CREATE TABLE item_text_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id INTEGER NOT NULL UNIQUE REFERENCES items(id) ON DELETE CASCADE,
+            changed_at TEXT
+        );
+        CREATE TRIGGER items_text_changed AFTER UPDATE OF content_text ON items
+        WHEN old.content_text IS NOT new.content_text BEGIN
+          INSERT OR REPLACE INTO item_text_changes (item_id, changed_at)
+          VALUES (new.id, new.changed_at);
+        END;
+        """
+    )

@@ -5,9 +5,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pkm._util.text import one_line
 from pkm._util.timeutil import from_iso, to_iso
+from pkm._util.urls import normalize_feed_url, source_key
 from pkm.errors import SourceNotFoundError
-from pkm.models import FetchOutcome, Source, SourceKind
+from pkm.models import SUBSCRIPTION_KINDS, FetchOutcome, Source, SourceKind
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
@@ -40,6 +42,9 @@ def _row_to_source(row: sqlite3.Row | dict[str, Any]) -> Source:
         retry_after_at=from_iso(r["retry_after_at"]),
         is_gone=bool(r["is_gone"]),
         item_count=r["item_count"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        body_hash=r["body_hash"],
     )
 
 
@@ -66,7 +71,7 @@ class SourcesMixin(StoreBase):
         Re-adding adds the new tags and brings a gone source back to life: the user asked for it.
         """
         tags = list(tags)
-        with wrap_errors(self.path), self.db.atomic():
+        with self.transaction():
             existing = self.find_source(url_key)
             if existing is None:
                 cursor = self.db.execute(
@@ -107,21 +112,53 @@ class SourcesMixin(StoreBase):
         return found[0]
 
     def get_sources(
-        self, only: Sequence[str] = (), kinds: Sequence[SourceKind] = ()
+        self, ids: Sequence[int] | None = None, kinds: Sequence[SourceKind] = ()
     ) -> list[Source]:
-        """All sources, or those whose URL, URL key or tag is in `only`."""
-        clauses, params = [], []
-        if only:
-            marks = ",".join("?" * len(only))
-            clauses.append(
-                f"(s.url IN ({marks}) OR s.url_key IN ({marks}) OR s.id IN (SELECT st.source_id"
-                f" FROM source_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name IN ({marks})))"
-            )
-            params += [*only, *only, *only]
+        """All sources (of these kinds), or those with these ids."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if ids is not None:
+            clauses.append(f"s.id IN ({','.join('?' * len(ids))})")
+            params += list(ids)
         if kinds:
             clauses.append(f"s.kind IN ({','.join('?' * len(kinds))})")
             params += [k.value for k in kinds]
         return self._query_sources("WHERE " + " AND ".join(clauses) if clauses else "", params)
+
+    def resolve_sources(self, refs: Sequence[str], *, tags: bool = True) -> list[Source]:
+        """The subscriptions that ids, URLs (in any spelling, `feed://` and scheme-less
+        included), feed file paths or (with `tags`) tags name, in id order.
+
+        Raises SourceNotFoundError naming every reference that matches none.
+        """
+        subscribed = {s.id: s for s in self.get_sources(kinds=SUBSCRIPTION_KINDS)}
+        chosen: set[int] = set()
+        unknown: list[str] = []
+        for ref in refs:
+            found = self.match_sources(source_key(ref), tags=tags)
+            if not found and normalize_feed_url(ref) != ref.strip():
+                found = self.match_sources(source_key(normalize_feed_url(ref)), tags=tags)
+            found = [i for i in found if i in subscribed]
+            if found:
+                chosen.update(found)
+            else:
+                unknown.append(one_line(ref))
+        if unknown:
+            raise SourceNotFoundError(", ".join(dict.fromkeys(unknown)))
+        return [subscribed[i] for i in sorted(chosen)]
+
+    def match_sources(self, key: str, *, tags: bool = True) -> list[int]:
+        """Ids of the sources a user's reference names: an id, a URL (or its URL key), or
+        (with `tags`) a tag."""
+        sql = "SELECT id FROM sources WHERE url = :k OR url_key = :k OR CAST(id AS TEXT) = :k"
+        if tags:
+            sql += (
+                " UNION SELECT st.source_id FROM source_tags st JOIN tags t ON t.id = st.tag_id"
+                " WHERE t.name = :k"
+            )
+        with wrap_errors(self.path):
+            rows = self.db.execute(sql + " ORDER BY 1", {"k": key}).fetchall()
+        return [r[0] for r in rows]
 
     def remove_source(self, source_id: int) -> tuple[int, int]:
         """Unsubscribe. Returns (items deleted, items kept).
@@ -129,7 +166,7 @@ class SourcesMixin(StoreBase):
         Items the user kept (starred, archived or tagged; annotated or used in notes once Sense
         adds those) and items reached through another source stay.
         """
-        with wrap_errors(self.path), self.db.atomic():
+        with self.transaction():
             item_ids = [
                 r[0]
                 for r in self.db.execute(
@@ -153,57 +190,3 @@ class SourcesMixin(StoreBase):
             {"item": item_id, "source": leaving_source_id},
         ).fetchone()
         return bool(row[0])
-
-    def update_source(self, source_id: int, **fields: Any) -> None:
-        """Set columns of one source; datetimes are stored as ISO UTC text."""
-        if not fields:
-            return
-        values = {k: to_iso(v) if isinstance(v, datetime) else v for k, v in fields.items()}
-        assignments = ", ".join(f"{k} = :{k}" for k in values)
-        with wrap_errors(self.path):
-            self.db.execute(
-                f"UPDATE sources SET {assignments} WHERE id = :_id", {**values, "_id": source_id}
-            )
-
-    def record_fetch(
-        self,
-        source_id: int,
-        *,
-        fetched_at: datetime,
-        url: str,
-        outcome: FetchOutcome,
-        http_status: int | None,
-        error: str | None,
-        new_items: int = 0,
-        updated_items: int = 0,
-        duration_ms: int | None = None,
-    ) -> None:
-        with wrap_errors(self.path):
-            self.db.execute(
-                "INSERT INTO fetches (source_id, fetched_at, url, outcome, http_status, error,"
-                " new_items, updated_items, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    source_id,
-                    to_iso(fetched_at),
-                    url,
-                    outcome.value,
-                    http_status,
-                    error,
-                    new_items,
-                    updated_items,
-                    duration_ms,
-                ],
-            )
-
-    def get_validators(self) -> dict[int, tuple[str | None, str | None]]:
-        """Each source's ETag and Last-Modified as last received, exactly as sent."""
-        with wrap_errors(self.path):
-            rows = self.db.execute("SELECT id, etag, last_modified FROM sources")
-            return {row[0]: (row[1], row[2]) for row in rows}
-
-    def get_body_hash(self, source_id: int) -> str | None:
-        with wrap_errors(self.path):
-            row = self.db.execute(
-                "SELECT body_hash FROM sources WHERE id = ?", [source_id]
-            ).fetchone()
-        return row[0] if row else None

@@ -36,7 +36,7 @@ Layout (read in this order):
 """
 
 from pkm.errors import ParseError
-from pkm.models import ParsedFeed
+from pkm.models import FeedLimits, ParsedFeed
 from pkm.seek.feeds._builder import _build
 from pkm.seek.feeds._encoding import _charset, _decode, _first_significant
 from pkm.seek.feeds._json import _read_json
@@ -45,7 +45,9 @@ from pkm.seek.feeds._xml import _read_xml
 __all__ = ["parse_feed"]
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes, url: str, content_type: str | None = None, *, limits: FeedLimits | None = None
+) -> ParsedFeed:
     """Parse a fetched feed document.
 
     Args:

@@ -1,0 +1,239 @@
+"""Deciding what one fetch changes about a source and its items. Pure: typed values in, a
+frozen `SourceUpdate` out, never the index (lemon24/reader's `Decider`).
+
+The inputs are the source as stored, what retrieval and parsing produced, and the few facts
+of the index the decision depends on (`Known`), read beforehand in the same transaction in
+which the store then applies the decision.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from random import Random
+
+from pkm._util.text import one_line
+from pkm._util.timeutil import to_iso
+from pkm._util.urls import url_key
+from pkm.models import (
+    EntryAction,
+    EntryUpdate,
+    FetchOutcome,
+    Source,
+    SourceMove,
+    SourceResult,
+    SourceUpdate,
+    StoredEntries,
+)
+from pkm.seek import schedule
+from pkm.seek.parse import EntryRow, Parsed
+from pkm.seek.retrieve import Fetched
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The scheduling rules a run follows, from `[seek]` settings."""
+
+    interval: timedelta = timedelta(minutes=60)
+    jitter: timedelta = timedelta(minutes=5)
+    max_backoff: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the index already holds that the decision depends on."""
+
+    entries: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # id -> (item, hash)
+    items_by_url_key: Mapping[str, int] = field(default_factory=dict)
+    redirect_owner: int | None = None  # another source already at the redirect target
+
+
+def needs_parsing(source: Source, fetched: Fetched) -> bool:
+    """A successful response whose body differs from the last one parsed."""
+    if fetched.problem:
+        return False
+    if fetched.permanent_url:
+        return True
+    return fetched.body is None or fetched.body_hash != source.body_hash
+
+
+def decide(
+    source: Source,
+    fetched: Fetched,
+    parsed: Parsed | None,
+    known: Known,
+    *,
+    now: datetime,
+    policy: Policy,
+    rng: Random | None = None,
+) -> tuple[SourceUpdate, tuple[str, ...]]:
+    """What storing this fetch changes, and the notes the run reports about it.
+
+    `parsed` is None when there was nothing to parse (an error, 304, an identical body).
+    """
+    status = fetched.status
+    hints = [schedule.cache_lifetime(fetched.headers, now)]
+    error: str | None = None
+    retry_after: datetime | None = None
+    gone = False
+    feed = parsed.feed if parsed is not None else None
+    if status is None or fetched.error:
+        error = fetched.error or "no response"
+    elif status == 410:
+        gone = True
+    elif status in (429, 503):
+        retry_after = schedule.parse_retry_after(fetched.headers.get("retry-after"), now)
+        retry_after = min(retry_after, now + policy.max_backoff) if retry_after else None
+        error = f"HTTP {status}"
+        if retry_after:
+            error += f", retry after {to_iso(retry_after)}"
+    elif status != 304 and not 200 <= status < 300:
+        error = f"HTTP {status}"
+    elif parsed is not None and parsed.error is not None:
+        error = parsed.error
+
+    notes: list[str] = []
+    move: SourceMove | None = None
+    entries: tuple[EntryUpdate, ...] = ()
+    if error is not None:
+        error_count = source.error_count + 1
+        due = now + schedule.backoff_delay(error_count, policy.interval, policy.max_backoff)
+        due = max(due, retry_after) if retry_after else due
+    else:
+        error_count = 0
+        if feed is not None:
+            if feed.ttl_minutes:
+                hints.append(timedelta(minutes=feed.ttl_minutes))
+            if fetched.permanent_url and url_key(fetched.permanent_url) != url_key(source.url):
+                move, note = _redirect(source, fetched.permanent_url, known.redirect_owner)
+                notes.append(note)
+            entries = entry_updates(parsed.rows if parsed else [], known, now)
+            notes.extend(_cap_notes(feed.dropped_entries, feed.truncated_entries, parsed))
+        due = schedule.next_due(
+            now, policy.interval, hints=hints, cap=policy.max_backoff, jitter=policy.jitter, rng=rng
+        )
+
+    if gone:
+        outcome = FetchOutcome.GONE
+    elif error is not None:
+        outcome = FetchOutcome.FAILED
+    elif any(e.action is not EntryAction.LINK for e in entries):
+        outcome = FetchOutcome.NEW
+    else:
+        outcome = FetchOutcome.UNCHANGED
+    refreshed = error is None and not gone  # a 2xx or 304 carries fresh validators
+    update = SourceUpdate(
+        source_id=source.id,
+        fetched_at=now,
+        fetch_url=fetched.url,
+        outcome=outcome,
+        http_status=status,
+        error=error,
+        error_count=error_count,
+        next_due_at=due,
+        retry_after_at=retry_after,
+        duration_ms=int(fetched.elapsed * 1000),
+        # Stored exactly as received: servers compare them byte for byte.
+        etag=fetched.headers.get("etag", source.etag) if refreshed else source.etag,
+        last_modified=(
+            fetched.headers.get("last-modified", source.last_modified)
+            if refreshed
+            else source.last_modified
+        ),
+        body_hash=fetched.body_hash if feed is not None else None,
+        title=(feed.title or source.title) if feed is not None else None,
+        site_url=(feed.site_url or source.site_url) if feed is not None else None,
+        is_gone=gone,
+        move=move,
+        entries=entries,
+    )
+    return update, tuple(notes)
+
+
+def entry_updates(
+    rows: Sequence[EntryRow], known: Known, now: datetime, *, sort_now: bool = False
+) -> tuple[EntryUpdate, ...]:
+    """New, linked and changed entries; unchanged ones are left out.
+
+    An item sorts by its date, but never later than now (a feed dated in the future must
+    not pin an item to the top of the inbox); `sort_now` sorts by now (a page being saved).
+    """
+    updates = []
+    for entry, digest, key in rows:
+        found = known.entries.get(entry.entry_id)
+        sort_at = now if sort_now else min(entry.published or entry.updated or now, now)
+        if found is not None:
+            item_id, old_digest = found
+            if old_digest != digest:
+                updates.append(
+                    EntryUpdate(
+                        EntryAction.CHANGE,
+                        entry,
+                        digest,
+                        key,
+                        item_id,
+                        sort_at=now if sort_now else None,
+                    )
+                )
+            continue
+        existing = known.items_by_url_key.get(key) if key is not None else None
+        action = EntryAction.NEW if existing is None else EntryAction.LINK
+        updates.append(
+            EntryUpdate(
+                action,
+                entry,
+                digest,
+                key,
+                existing,
+                sort_at=sort_at if action is EntryAction.NEW or sort_now else None,
+            )
+        )
+    return tuple(updates)
+
+
+def result_of(
+    source: Source, update: SourceUpdate, stored: StoredEntries, notes: Sequence[str]
+) -> SourceResult:
+    """What the run reports about one source once its update is stored."""
+    error = update.error
+    if update.is_gone:
+        error = "HTTP 410 Gone: no longer fetched"
+    return SourceResult(
+        url=update.move.url if update.move else source.url,
+        outcome=update.outcome,
+        source_id=source.id,
+        title=update.title or source.title,
+        http_status=update.http_status,
+        new_items=len(stored.new_item_ids),
+        updated_items=len(stored.changed_item_ids),
+        error=one_line(error) if error else None,
+        error_count=update.error_count,
+        next_due_at=update.next_due_at,
+        retry_after_at=update.retry_after_at,
+        redirected_to=update.move.url if update.move else None,
+        notes=tuple(notes),
+        newly_gone=update.is_gone and not source.is_gone,
+        new_item_ids=stored.new_item_ids,
+        updated_item_ids=stored.changed_item_ids,
+    )
+
+
+def _redirect(source: Source, target: str, owner: int | None) -> tuple[SourceMove | None, str]:
+    """Follow a 301/308 for good, once its target parsed as a feed; never merge silently."""
+    if owner is not None and owner != source.id:
+        return None, (
+            f"permanently redirected to {target}, which is already subscribed as source"
+            f" {owner}: not merged"
+        )
+    move = SourceMove(url=target, url_key=url_key(target), previous_url=source.url)
+    return move, f"permanently redirected: {source.url} -> {target}"
+
+
+def _cap_notes(dropped: int, truncated: int, parsed: Parsed | None) -> list[str]:
+    notes = []
+    if dropped:
+        kept = len(parsed.rows) if parsed else 0
+        notes.append(f"kept the newest {kept} of {kept + dropped} entries (max_entries)")
+    if truncated:
+        noun = "entry" if truncated == 1 else "entries"
+        notes.append(f"cut the content of {truncated} {noun} (max_entry_kb)")
+    return notes

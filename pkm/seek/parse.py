@@ -1,0 +1,144 @@
+"""Parsing fetched bodies, in this process or in worker processes on large runs.
+
+Parsing is CPU-bound Python: on a large run, one process would leave the other cores idle,
+so bodies go to a pool of worker processes while the main process stores what comes back.
+"""
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import forkserver
+from multiprocessing import util as mp_util
+
+from pkm._util.hashing import content_hash
+from pkm._util.timeutil import to_iso
+from pkm._util.urls import is_http_url, url_key
+from pkm.errors import ParseError
+from pkm.models import FeedLimits, ParsedEntry, ParsedFeed
+from pkm.seek.retrieve import Fetched
+
+# Below this many due sources, parsing inline is cheaper than starting worker processes.
+PARALLEL_PARSE_MIN_SOURCES = 16
+
+EntryRow = tuple[ParsedEntry, str, str | None]  # entry, content hash, URL key
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parse result that can travel back from a worker process: a feed or the reason it failed."""
+
+    feed: ParsedFeed | None
+    rows: list[EntryRow]
+    error: str | None = None
+
+
+def parse_fetched(fetched: Fetched, limits: FeedLimits = FeedLimits()) -> Parsed:
+    """Parse a body and hash its entries: the CPU-heavy half of storing a feed."""
+    try:
+        feed = parse_body(fetched, limits)
+    except ParseError as e:
+        return Parsed(None, [], e.reason)
+    return Parsed(feed, entry_rows(feed.entries))
+
+
+def parse_body(fetched: Fetched, limits: FeedLimits = FeedLimits()) -> ParsedFeed:
+    from pkm.seek.feeds import parse_feed
+
+    if not fetched.body:
+        raise ParseError(fetched.url, "empty response")
+    return parse_feed(fetched.body, fetched.url, fetched.headers.get("content-type"), limits=limits)
+
+
+def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:
+    """Pair each entry with the hash that decides "changed" and the key that finds duplicates.
+
+    Only the entry's own content counts: feed-level dates and the entry's `updated` stamp alone
+    never make an item "changed". Enclosures count only when there are some, so adding them
+    to the hash left every hash made before them as it was.
+    """
+    rows = []
+    for e in entries:
+        hashed: list[object] = [
+            e.url,
+            e.title,
+            e.author,
+            to_iso(e.published),
+            e.summary,
+            e.content_html,
+            list(e.tags),
+        ]
+        if e.enclosures:
+            hashed.append([[x.url, x.type, x.length] for x in e.enclosures])
+        key = url_key(e.url) if e.url and is_http_url(e.url) else None
+        rows.append((e, content_hash(hashed), key))
+    return rows
+
+
+@contextmanager
+def parse_pool() -> Iterator[ProcessPoolExecutor]:
+    """Worker processes for `parse_fetched`, ended when the block ends (or the parent dies)."""
+    # forkserver, not fork: the HTTP threads are running, and forking a threaded process can
+    # deadlock the child. The server preloads the parser so each worker starts warm.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pkm.seek.parse", "pkm.seek.feeds"])
+    with _safe_path_interpreter():
+        forkserver.ensure_running()
+    pool = ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 2,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+_FLAGS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _safe_path_interpreter() -> Iterator[None]:
+    """Start Python children with -P, so the current folder is not on their sys.path.
+
+    Python 3.11's fork server runs `python -c ...` and ignores the parent's sys.path, so a
+    `pkm/` folder in the directory a run was started from shadowed the installed package in
+    the workers. The interpreter flags are the one input of its command line we can add to.
+    """
+    with _FLAGS_LOCK:
+        original = mp_util._args_from_interpreter_flags  # type: ignore[attr-defined]
+
+        def with_safe_path() -> list[str]:
+            flags: list[str] = original()
+            return flags if "-P" in flags else [*flags, "-P"]
+
+        mp_util._args_from_interpreter_flags = with_safe_path  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            mp_util._args_from_interpreter_flags = original  # type: ignore[attr-defined]
+
+
+def _init_worker(parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides what to do, and workers
+    # printing their own KeyboardInterrupt tracebacks would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this worker once pkm is gone: a `kill -9` of a cron run must not leave workers
+    (blocked forever on their task queue) and the fork server behind."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
