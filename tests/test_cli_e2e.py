@@ -1,5 +1,6 @@
 """The real entry point in subprocesses: overlapping cron runs, kill -9 and Ctrl-C mid-run."""
 
+import json
 import os
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ import pytest
 
 from tests.feeds import rss
 from tests.httpserver import FeedServer
+from tests.unprivileged import unprivileged
 
 FEEDS = 24
 
@@ -150,3 +152,221 @@ def test_ctrl_c_exits_130_with_nothing_half_written(slow_feeds: Path) -> None:
     assert proc.returncode == 130
     assert "Traceback" not in stderr
     assert_consistent(slow_feeds)
+
+
+def installed_pkm() -> str:
+    """The console script, whose sys.path does not start with the current folder."""
+    script = Path(sys.executable).parent / "pkm"
+    assert script.exists(), "pkm is not installed in this environment (pip install -e .)"
+    return str(script)
+
+
+def test_ctrl_c_to_the_whole_terminal_group_ends_the_run_at_once(slow_feeds: Path) -> None:
+    """A terminal's Ctrl-C reaches pkm and its worker processes alike."""
+    proc = subprocess.Popen(
+        pkm_cmd(slow_feeds, "seek", "-q"),
+        env=env(),
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for_progress(slow_feeds, proc)
+    sent = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 2.0
+    assert (proc.returncode, stderr) == (130, "pkm: interrupted\n")
+    assert_consistent(slow_feeds)
+
+
+def test_a_pkm_folder_in_the_current_directory_does_not_reach_the_workers(
+    slow_feeds: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "checkout"
+    (elsewhere / "pkm").mkdir(parents=True)
+    (elsewhere / "pkm" / "__init__.py").write_text("raise ImportError('the wrong pkm')\n")
+    done = subprocess.run(
+        [installed_pkm(), "--home", str(slow_feeds), "seek", "-q"],
+        env=env(),
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert_consistent(slow_feeds)
+    assert fetched_sources(slow_feeds) == FEEDS
+
+
+def run_pkm(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pkm", *args], capture_output=True, text=True, timeout=60, **kwargs
+    )  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("command", [("seek", "list"), ("seek", "export"), ("sense", "inbox")])
+def test_reading_a_missing_home_creates_nothing(tmp_path: Path, command: tuple[str, ...]) -> None:
+    home = tmp_path / "nonexistent" / "deep" / "x"
+    done = run_pkm("--home", str(home), *command)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"pkm: error: no pkm home at {home} (`pkm seek add URL` creates it)\n"
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_reading_an_empty_home_creates_no_index(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    assert run_pkm("--home", str(home), "seek", "list", "--json").stdout == "[]\n"
+    assert run_pkm("--home", str(home), "sense", "inbox", "--json").stdout == "[]\n"
+    assert "<opml" in run_pkm("--home", str(home), "seek", "export").stdout
+    assert list(home.iterdir()) == []
+
+
+def test_an_empty_or_file_home_is_refused(tmp_path: Path) -> None:
+    done = run_pkm("--home", "", "seek", "list")
+    assert done.returncode == 2 and "the home folder cannot be empty" in done.stderr
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    done = run_pkm("--home", str(a_file), "seek", "add", "https://example.com/feed")
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"pkm: error: the home folder is a file, not a folder: {a_file}\n",
+    )
+    assert a_file.read_text() == "mine"
+
+
+def test_a_read_only_home_can_be_read(feed_server: FeedServer, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    url = feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
+    assert run_pkm("--home", str(home), "seek", "add", url, "-q").returncode == 0
+    home.chmod(0o555)
+    (home / "pkm.db").chmod(0o444)
+    try:
+        listed = subprocess.run(
+            unprivileged(
+                [sys.executable, "-m", "pkm", "--home", str(home), "seek", "list", "--json"]
+            ),
+            capture_output=True,
+            text=True,
+        )
+        inbox = subprocess.run(
+            unprivileged(
+                [sys.executable, "-m", "pkm", "--home", str(home), "sense", "inbox", "--json"]
+            ),
+            capture_output=True,
+            text=True,
+        )
+        written = subprocess.run(
+            unprivileged([sys.executable, "-m", "pkm", "--home", str(home), "seek", "--all"]),
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        home.chmod(0o755)
+        (home / "pkm.db").chmod(0o644)
+    assert listed.returncode == 0, listed.stderr
+    assert [s["url"] for s in json.loads(listed.stdout)] == [url]
+    assert len(json.loads(inbox.stdout)) == 2
+    assert written.returncode == 1
+    assert written.stderr == f"pkm: error: the home folder is not writable: {home}\n"
+
+
+def test_a_reader_that_goes_away_is_not_an_error(feed_server: FeedServer, tmp_path: Path) -> None:
+    """`pkm seek list | true`: the reader exits before pkm writes."""
+    home = tmp_path / "home"
+    urls = [feed_server.route(f"/{n}", rss((str(n), f"Feed {n}"))) for n in range(30)]
+    assert run_pkm("--home", str(home), "seek", "add", *urls, "-q").returncode == 0
+    for args in (
+        ("seek", "list"),
+        ("seek", "list", "--json"),
+        ("sense", "inbox"),
+        ("seek", "export"),
+    ):
+        read, write = os.pipe()
+        os.close(read)  # nobody will read
+        done = subprocess.run(
+            [sys.executable, "-m", "pkm", "--home", str(home), *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+        os.close(write)
+        assert (done.returncode, done.stderr) == (0, ""), args
+
+
+def on_a_terminal(columns: int, *args: str) -> str:
+    """What `pkm ARGS` shows on a terminal `columns` wide (a pseudo-terminal), escapes removed."""
+    import pty
+    import re
+
+    main, secondary = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "pkm", *args],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env={**os.environ, "COLUMNS": str(columns), "LINES": "200", "TERM": "xterm"},
+        timeout=60,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert done.returncode == 0
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode()).replace("\r", "")
+
+
+def shows_in_order(screen: str, text: str) -> bool:
+    words = iter(screen.split())
+    return all(any(w == word for w in words) for word in text.split())
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_ids_and_titles_stay_visible_on_a_narrow_terminal(
+    feed_server: FeedServer, tmp_path: Path, columns: int
+) -> None:
+    home = tmp_path / "home"
+    long_title = "A rather long title about personal knowledge mastery, feeds and notes"
+    urls = [
+        feed_server.route(
+            f"/miniflux/feeds/{n}/with/a/long/path.xml",
+            rss((f"{n}", f"{long_title} {n}"), title=f"The blog of somebody number {n}"),
+        )
+        for n in range(3)
+    ]
+    assert run_pkm("--home", str(home), "seek", "add", *urls, "-q").returncode == 0
+    inbox = on_a_terminal(columns, "--home", str(home), "sense", "inbox")
+    listed = on_a_terminal(columns, "--home", str(home), "seek", "list")
+    for screen in (inbox, listed):
+        lines = screen.splitlines()
+        assert all(len(line.rstrip()) <= columns for line in lines), screen
+        for n in range(3):
+            assert any(line.split()[:1] == [str(n + 1)] for line in lines if line.strip())
+    for n in range(3):  # wrapped, never cut: every word there, in order
+        assert shows_in_order(inbox, f"{long_title} {n}"), inbox
+        assert shows_in_order(listed, f"The blog of somebody number {n}"), listed
+    assert "127.0.0.1" not in inbox  # the source column shows the source's title
+    if columns == 80:
+        assert "The blog of" in inbox
+
+
+def test_the_demo_runs_offline_prints_no_escapes_and_cleans_up(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo.sh"
+    environment = {k: v for k, v in os.environ.items() if k not in ("PKM_HOME", "NO_COLOR")}
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    environment["TMPDIR"] = str(tmp_path)
+    done = subprocess.run(
+        ["bash", str(demo)], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+    assert "5 items:" in done.stdout
+    assert list(tmp_path.iterdir()) == []  # its home is gone

@@ -213,8 +213,24 @@ def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_only_unknown_source_is_an_error(run) -> None:  # type: ignore[no-untyped-def]
-    assert "no such source" in run("seek", "--only", "nothing", code=1).stderr
+def test_only_takes_an_id_url_or_tag_in_the_run_and_the_list(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    a = feed_server.route("/a", rss(("1", "One")))
+    b = feed_server.route("/b", rss(("2", "Two")))
+    run("seek", "add", a)
+    run("seek", "add", b, "--tag", "news")
+    for only, expected in (("1", [1]), (b + "/", [2]), ("news", [2]), ("2", [2])):
+        ran = json.loads(run("seek", "--all", "--only", only, "--json").stdout)
+        assert [s["source_id"] for s in ran["sources"]] == expected, only
+        listed = json.loads(run("seek", "list", "--only", only, "--json").stdout)
+        assert [s["id"] for s in listed] == expected, only
+    assert "Test feed #news" in run("seek", "list", "--only", "2").stdout
+
+
+def test_an_unknown_only_is_the_same_error_everywhere(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    run("seek", "add", feed_server.route("/a", rss(("1", "One"))))
+    expected = "pkm: error: no such source: 7, nothing\n"
+    assert run("seek", "--only", "1", "--only", "7", "--only", "nothing", code=1).stderr == expected
+    assert run("seek", "list", "--only", "7", "--only", "nothing", code=1).stderr == expected
 
 
 def test_list_shows_gone_and_redirected_at_a_glance(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
@@ -247,3 +263,13 @@ def test_quiet_run_still_says_when_a_feed_died(run, feed_server: FeedServer) -> 
         f"pkm: {url}: gone (HTTP 410), no longer fetched\n",
     )
     assert run("seek", "--all", "--quiet").stderr == ""  # said once, not on every run
+
+
+def test_verbose_logs_each_decision_on_stderr(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    run("seek", "add", url, "-q")
+    feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
+    result = run("-v", "seek", "--all", "--json")
+    assert json.loads(result.stdout)["new_items"] == 1
+    assert f"INFO pkm.seek.update: {url}: new (HTTP 200, 1 new, 0 updated)" in result.stderr
+    assert run("seek", "--all", "-q").stderr == ""

@@ -114,6 +114,56 @@ def test_unsafe_links_become_text() -> None:
     assert "data:" not in result.text
 
 
+@pytest.mark.parametrize(
+    "base",
+    [
+        "javascript:alert(1)//",
+        " javascript:alert(1)//",
+        "java&#9;script:alert(1)//",
+        "&#106;avascript:alert(1)//",
+        "vbscript:msgbox(1)//",
+        "data:text/html,<script>alert(1)</script>//",
+        "   ",
+    ],
+)
+def test_a_base_that_is_not_http_is_ignored(base: str) -> None:
+    html = page(
+        '<p>Read <a href="">this</a>, <a href="notes.html">the notes</a> and see <img src="">.</p>'
+    )
+    html = html.replace("<title>", f'<base href="{base}"><title>')
+    result = extract_article(html, "https://example.com/a/b.html")
+    assert result.html is not None
+    for text in (result.text, result.html):
+        for bad in ("javascript", "vbscript", "data:", "alert", "msgbox"):
+            assert bad not in text.lower(), text
+    assert "(https://example.com/a/notes.html)" in result.text
+
+
+@pytest.mark.parametrize(
+    ("byline", "date", "author"),
+    [
+        ("By <b>Nathan Willis</b>", "<br/>March 25, 2015", "Nathan Willis"),
+        ("By Ana Doe", "Monday, February 3, 2025", "Ana Doe"),
+        ("Brian May", "", "Brian May"),  # a name that is a month stays a name
+    ],
+)
+def test_bylines_lose_the_date_glued_to_them(byline: str, date: str, author: str) -> None:
+    html = page(
+        f'<div class="byline">{byline} {date}</div><p>{" ".join(PARAGRAPHS * 4)}</p>',
+        head=f'<meta name="author" content="{byline.replace("<b>", "").replace("</b>", "")} '
+        f'{date.split(",")[0].replace("<br/>", "").split(" ")[0]}">',
+    )
+    assert extract_article(html, "https://example.com/a").author == author
+
+
+def test_a_byline_repeated_in_capitals_is_one_name() -> None:
+    html = page(
+        f"<p>{' '.join(PARAGRAPHS * 4)}</p>",
+        head='<meta name="author" content="Jeffrey Gettleman; JEFFREY GETTLEMAN">',
+    )
+    assert extract_article(html, "https://example.com/a").author == "Jeffrey Gettleman"
+
+
 def test_str_input() -> None:
     text = (PAGES / "article.html").read_text(encoding="utf-8")
     assert extract_article(text, URL).text == extract_article(text.encode(), URL).text

@@ -1,5 +1,8 @@
 """The seek run against a real HTTP server on 127.0.0.1 and a real SQLite file."""
 
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pkm.config import SeekSettings, Settings
+from pkm.config import IndexSettings, SeekSettings, Settings
 from pkm.core import Pkm
 from pkm.models import FetchOutcome, ItemStatus, SourceKind, SourceResult
 from pkm.seek import add_sources, fetch_due, parse
@@ -330,3 +333,61 @@ def test_feed_level_dates_alone_are_not_a_change(pkm: Pkm, feed_server: FeedServ
         0,
     )
     assert all(item.changed_at is None for item in pkm.store.get_items())
+
+
+def _hold_write_lock(path: Path, seconds: float) -> threading.Thread:
+    """Another process's write transaction on the index, for `seconds` (sqlite3 BEGIN EXCLUSIVE)."""
+    started = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        started.set()
+        time.sleep(seconds)
+        other.execute("ROLLBACK")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    started.wait()
+    return thread
+
+
+def test_a_busy_index_is_waited_for(pkm: Pkm, feed_server: FeedServer, home: Path) -> None:
+    url = feed_server.route("/f", rss(("1", "One")))
+    subscribe(pkm, url)
+    feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
+    holder = _hold_write_lock(home / "pkm.db", 1.5)
+    started = time.monotonic()
+    result = seek(pkm, force=True)[url]
+    holder.join()
+    assert time.monotonic() - started >= 1.4
+    assert (result.outcome, result.new_items) == (FetchOutcome.NEW, 1)
+
+
+def test_a_lock_held_past_the_busy_timeout_fails_each_source_and_loses_nothing(
+    home: Path, clock: Clock, feed_server: FeedServer
+) -> None:
+    settings = Settings(
+        seek=SeekSettings(jitter_minutes=0, read_timeout=1.0, connect_timeout=1.0),
+        index=IndexSettings(busy_timeout=1.0),
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    pkm = Pkm(home, settings, clock=clock)
+    urls = [feed_server.route(f"/{n}", rss((f"{n}-1", f"Feed {n}"))) for n in range(4)]
+    add_sources(pkm, urls)
+    for n in range(len(urls)):
+        feed_server.route(f"/{n}", rss((f"{n}-1", f"Feed {n}"), (f"{n}-2", f"Feed {n}, more")))
+    holder = _hold_write_lock(home / "pkm.db", 6)
+    started = time.monotonic()
+    report = fetch_due(pkm, force=True)
+    waited = time.monotonic() - started
+    holder.join()
+    assert [r.outcome for r in report.results] == [FetchOutcome.FAILED] * 4
+    assert all("not stored" in (r.error or "") for r in report.results)
+    assert waited < 5.5  # each source waited the busy timeout at most, not 30 s
+    assert len(pkm.store.get_items()) == 4  # what was stored before is all there
+    report = fetch_due(pkm, force=True)
+    assert [r.new_items for r in report.results] == [1, 1, 1, 1]
+    assert pkm.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    pkm.close()

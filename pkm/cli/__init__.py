@@ -83,12 +83,24 @@ def root(
 ) -> None:
     """Personal knowledge mastery: Seek > Sense > Share."""
     ctx.obj = RootOptions(home=home, verbose=verbose)
-    if verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger = logging.getLogger("pkm")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    _log_to_stderr({0: None, 1: logging.INFO}.get(verbose, logging.DEBUG))
+
+
+def _log_to_stderr(level: int | None) -> None:
+    """Send the `pkm` loggers to this command's stderr at `level`, or nowhere (None).
+
+    Set anew for every command: a test runner invokes the app many times in one process.
+    """
+    logger = logging.getLogger("pkm")
+    for old in [h for h in logger.handlers if h.get_name() == "pkm-stderr"]:
+        logger.removeHandler(old)
+    logger.setLevel(level or logging.WARNING)
+    if level is None:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("pkm-stderr")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
 
 
 def main() -> None:

@@ -6,9 +6,11 @@ and only after `safe()`, so no stored title can move the cursor or retitle the t
 """
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pkm._util.text import one_line
@@ -25,25 +27,46 @@ def safe(text: str | None) -> str:
     return one_line(text or "")
 
 
+# json.dumps escapes C0 controls but writes DEL and C1 (U+0080-U+009F) as they are; some
+# terminals obey C1, so they are escaped too (the same JSON value, written safely).
+_RAW_IN_JSON_RE = re.compile("[\x7f-\x9f]")
+
+
 def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(to_jsonable(value), ensure_ascii=False, indent=2)
+    text = _RAW_IN_JSON_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def stdout_console() -> "Console":
     """A console for tables on stdout; piped, it is wide so that lines are not cut (scripts
     should prefer --json)."""
-    from rich.console import Console
-
-    console = Console(highlight=False, soft_wrap=False)
+    console = _console(soft_wrap=False)
     if not console.is_terminal:
         console.width = max(console.width, 200)
     return console
 
 
 def stderr_console() -> "Console":
+    return _console(stderr=True)
+
+
+def _console(**options: Any) -> "Console":
+    return _console_class()(highlight=False, **options)
+
+
+@cache
+def _console_class() -> type["Console"]:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    class QuietPipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich exits 1 here; a reader that went away (`| head`) is not an error, so
+            # the CLI's error boundary decides (see cli_errors).
+            self.quiet = True
+            raise BrokenPipeError
+
+    return QuietPipeConsole
 
 
 def error(message: str) -> None:
@@ -64,21 +87,31 @@ def info(message: str, quiet: bool = False) -> None:
 class Column:
     """A column of a table that fits the terminal.
 
-    `shrink` orders who gives up width when the table is too wide: the highest first; 0
-    never shrinks. A column that would get less than `min_width` is left out. `wrap`
-    columns fold onto more lines instead of being cut with an ellipsis.
+    `shrink` orders who gives up width when the table is too wide: the highest first, down
+    to `min_width`; 1 marks the column that shrinks last; 0 never shrinks. If the table is
+    still too wide, columns are left out, the highest `shrink` first (never 0 or 1). The
+    last column to shrink, and `wrap` columns, fold onto more lines; others are cut with
+    an ellipsis.
     """
 
     header: str
     shrink: int = 0
     min_width: int = 1
-    wrap: bool = False
     justify: Literal["left", "right"] = "left"
+    wrap: bool = False
     cells: list["Text"] = field(default_factory=list)
+
+    @property
+    def last(self) -> bool:
+        return self.shrink == 1
+
+    @property
+    def wraps(self) -> bool:
+        return self.wrap or self.last
 
 
 def fitted_table(columns: Sequence[Column], width: int) -> "Table":
-    """A borderless table whose columns fit `width`, shrinking and dropping by priority."""
+    """A borderless table whose columns fit `width` (see `Column` for the order of shrinking)."""
     from rich.cells import cell_len
     from rich.table import Table
 
@@ -86,20 +119,25 @@ def fitted_table(columns: Sequence[Column], width: int) -> "Table":
         max([cell_len(c.header), *(cell_len(cell.plain) for cell in c.cells)]) for c in columns
     ]
     widths: list[int | None] = list(natural)
-    order = sorted((i for i, c in enumerate(columns) if c.shrink), key=lambda i: -columns[i].shrink)
 
     def excess() -> int:
         shown = [w for w in widths if w is not None]
         return sum(shown) + max(len(shown) - 1, 0) - width  # one space between columns
 
-    for i in order:
-        over = excess()
-        if over <= 0:
+    by_priority = sorted(range(len(columns)), key=lambda i: -columns[i].shrink)
+    for last in (False, True):  # the others first, down to their minimum; then the last
+        for i in by_priority:
+            if columns[i].shrink and columns[i].last is last and excess() > 0:
+                current = widths[i] or 0
+                widths[i] = max(columns[i].min_width, min(current, current - excess()))
+    for i in by_priority:  # still too wide: leave columns out
+        if excess() <= 0:
             break
-        current = widths[i]
-        assert current is not None
-        target = current - over
-        widths[i] = target if target >= columns[i].min_width else None
+        if columns[i].shrink > 1:
+            widths[i] = None
+    for i in sorted(by_priority, key=lambda i: not columns[i].last):  # give back what is left
+        if widths[i] is not None and excess() < 0:
+            widths[i] = min(natural[i], (widths[i] or 0) - excess())
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     shown = [i for i, w in enumerate(widths) if w is not None]
     for i in shown:
@@ -107,8 +145,8 @@ def fitted_table(columns: Sequence[Column], width: int) -> "Table":
         table.add_column(
             column.header,
             width=widths[i],
-            no_wrap=not column.wrap,
-            overflow="fold" if column.wrap else "ellipsis",
+            no_wrap=not column.wraps,
+            overflow="fold" if column.wraps else "ellipsis",
             justify=column.justify,
         )
     for row in zip(*(c.cells for c in columns), strict=True):

@@ -94,7 +94,14 @@ def _progress_bar(show: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not show:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     with Progress(
         TextColumn("seek"),
@@ -104,10 +111,12 @@ def _progress_bar(show: bool) -> Iterator[Callable[[int, int], None] | None]:
         console=stderr_console(),
         transient=True,
     ) as bar:
-        task = bar.add_task("seek", total=None)
+        tasks: list[TaskID] = []
 
         def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if not tasks:  # the total is known once the run has planned
+                tasks.append(bar.add_task("seek", total=total))
+            bar.update(tasks[0], completed=done, total=total)
 
         yield advance
 
@@ -122,11 +131,11 @@ def _print_run(report: SeekReport) -> None:
     if interesting:
         interesting.sort(key=lambda r: (r.outcome is FetchOutcome.FAILED, r.source_id or 0))
         columns = [
-            Column("source", shrink=1, min_width=8, wrap=True),
+            Column("source", shrink=1, min_width=16),
             Column("new", justify="right"),
             Column("upd", justify="right"),
-            Column("outcome", shrink=3, min_width=6),
-            Column("detail", shrink=2, min_width=10, wrap=True),
+            Column("outcome", shrink=3, min_width=7),
+            Column("detail", shrink=2, min_width=16, wrap=True),
         ]
         for r in interesting:
             style = "red" if r.outcome is FetchOutcome.FAILED else ""
@@ -281,11 +290,11 @@ def seek_list(ctx: typer.Context, only: OnlyOption = None, as_json: JsonOption =
             return
         columns = [
             Column("id", justify="right"),
-            Column("title", shrink=1, min_width=10, wrap=True),
-            Column("url", shrink=5, min_width=12),
-            Column("items", justify="right", shrink=4, min_width=5),
-            Column("last fetch", shrink=3, min_width=11),
-            Column("status", shrink=2, min_width=6, wrap=True),
+            Column("title", shrink=1, min_width=20),
+            Column("url", shrink=6, min_width=16),
+            Column("items", justify="right", shrink=5, min_width=5),
+            Column("last fetch", shrink=4, min_width=11),
+            Column("status", shrink=2, min_width=10, wrap=True),
             Column("next due", shrink=3, min_width=11),
         ]
         for s in sources:

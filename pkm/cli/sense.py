@@ -43,11 +43,11 @@ def sense_inbox(
             Column("id", justify="right"),
             Column("date", shrink=3, min_width=10),
             Column("status", shrink=4, min_width=7),
-            Column("source", shrink=2, min_width=8),
-            Column("title", shrink=1, min_width=10, wrap=True),
+            Column("source", shrink=2, min_width=16),
+            Column("title", shrink=1, min_width=20),
         ]
         for i in items:
-            date = i.date or i.first_seen_at
+            date = i.sort_at or i.date or i.first_seen_at  # what the list is sorted by
             cells = [
                 Text(str(i.id)),
                 Text(date.strftime("%Y-%m-%d")),

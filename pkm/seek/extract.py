@@ -138,7 +138,7 @@ def extract_article(
     return Article(
         url=url,
         title=_clean(document.title),
-        author=_clean(document.author),
+        author=_clean_author(document.author, text),
         published=_parse_date(document.date),
         text=markdown,
         html=article_html.strip() or None,
@@ -271,6 +271,53 @@ def _clean(value: str | None) -> str | None:
         return None
     value = _nfc(_WHITESPACE_RE.sub(" ", value)).strip()
     return value or None
+
+
+_BY_RE = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_TRAILING_DATE_WORD_RE = re.compile(rf"^(.+?)\s+({_MONTHS}|{_DAYS})\.?$", re.IGNORECASE)
+_DATE_WORD_RE = re.compile(rf"^(?:{_MONTHS}|{_DAYS})\.?$", re.IGNORECASE)
+_BETWEEN = r"(?:[\s,.]|<[^>]*>)*"  # what may separate a byline from its date in the page
+# What page templates put where a byline goes: never a person.
+_NOT_NAMES = frozenset({"username", "follow author", "authority control", "author", "admin"})
+_NOT_NAME_PREFIXES = ("last updated", "updated ")
+
+
+def _clean_author(value: str | None, page: str) -> str | None:
+    """The byline without what extraction dragged in: "By", a date's month glued to the name
+    ("Nathan Willis March", when the page says "Nathan Willis <br>March 25"), and the same
+    name repeated in another case ("Jeffrey Gettleman; JEFFREY GETTLEMAN")."""
+    value = _clean(value)
+    if value is None:
+        return None
+    names: list[str] = []
+    for part in value.split(";"):
+        name = _BY_RE.sub("", part).strip(" ,")
+        glued = _TRAILING_DATE_WORD_RE.match(name)
+        if glued and re.search(
+            re.escape(glued.group(1))
+            + _BETWEEN
+            + glued.group(2)
+            + rf"{_BETWEEN}(?:(?:{_MONTHS}){_BETWEEN})?\d",
+            page,
+            re.IGNORECASE,
+        ):
+            name = glued.group(1)
+        folded = name.casefold()
+        if (
+            not name
+            or _DATE_WORD_RE.match(name)
+            or folded in _NOT_NAMES
+            or folded.startswith(_NOT_NAME_PREFIXES)
+        ):
+            continue
+        if folded not in (n.casefold() for n in names):
+            names.append(name)
+    return "; ".join(names) or None
 
 
 def _nfc(text: str) -> str:

@@ -323,4 +323,5 @@ def _add_source(parent: "etree._Element", source: OutlineSource) -> None:
 
 
 def _xml_text(text: str) -> str:
-    return _NOT_XML_CHAR_RE.sub("", text)
+    """Text XML can hold, without control characters (the file is read by people too)."""
+    return _NOT_XML_CHAR_RE.sub("", strip_controls(text))

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing import util as mp_util
+from typing import Any
 
 from pkm._util.hashing import content_hash
 from pkm._util.timeutil import to_iso
@@ -87,7 +88,7 @@ def parse_pool() -> Iterator[ProcessPoolExecutor]:
     # deadlock the child. The server preloads the parser so each worker starts warm.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pkm.seek.parse", "pkm.seek.feeds"])
-    with _safe_path_interpreter():
+    with _helpers_started_safely():
         forkserver.ensure_running()
     pool = ProcessPoolExecutor(
         max_workers=os.cpu_count() or 2,
@@ -101,29 +102,40 @@ def parse_pool() -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-_FLAGS_LOCK = threading.Lock()
+_SPAWN_LOCK = threading.Lock()
 
 
 @contextmanager
-def _safe_path_interpreter() -> Iterator[None]:
-    """Start Python children with -P, so the current folder is not on their sys.path.
+def _helpers_started_safely() -> Iterator[None]:
+    """Start multiprocessing's helper processes (the fork server and the resource tracker,
+    each a `python -c ...`) with -P and with SIGINT ignored.
 
-    Python 3.11's fork server runs `python -c ...` and ignores the parent's sys.path, so a
-    `pkm/` folder in the directory a run was started from shadowed the installed package in
-    the workers. The interpreter flags are the one input of its command line we can add to.
+    -P keeps the current folder off their sys.path: Python 3.11's fork server ignores the
+    parent's sys.path, so a `pkm/` folder where a run was started shadowed the installed
+    package in the workers. SIGINT: Ctrl-C reaches every process of the terminal's
+    foreground group, and a helper still importing would print a KeyboardInterrupt
+    traceback; an ignored signal stays ignored across exec. Both are arguments of the one
+    function that spawns them, so that is what is wrapped, for the time of the start only.
     """
-    with _FLAGS_LOCK:
-        original = mp_util._args_from_interpreter_flags  # type: ignore[attr-defined]
+    with _SPAWN_LOCK:
+        original = mp_util.spawnv_passfds
 
-        def with_safe_path() -> list[str]:
-            flags: list[str] = original()
-            return flags if "-P" in flags else [*flags, "-P"]
+        def spawn(path: Any, args: Any, passfds: Any) -> int:
+            if "-P" not in args:
+                args = [args[0], "-P", *args[1:]]
+            ignore = threading.current_thread() is threading.main_thread()
+            handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore else None
+            try:
+                return int(original(path, args, passfds))
+            finally:
+                if ignore:
+                    signal.signal(signal.SIGINT, handler)
 
-        mp_util._args_from_interpreter_flags = with_safe_path  # type: ignore[attr-defined]
+        mp_util.spawnv_passfds = spawn
         try:
             yield
         finally:
-            mp_util._args_from_interpreter_flags = original  # type: ignore[attr-defined]
+            mp_util.spawnv_passfds = original
 
 
 def _init_worker(parent_pid: int) -> None:

@@ -1,0 +1,72 @@
+"""What pkm stores and prints when a feed or a server is hostile: no terminal escapes in
+any output, no script URLs, limits that hold."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pkm.cli import app
+from tests.httpserver import FeedServer, Reply
+
+EVIL = "A\u001b]0;OWNED\u0007B\u001b[2J\u009b31m\u001b]52;c;Y3VybCBldmlsIHwgc2g=\u0007C"
+CONTROLS = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))]
+
+
+@pytest.fixture
+def run(home: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int | None = 0):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, ["--home", str(home), *args], catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, (result.stdout, result.stderr)
+        return result
+
+    return invoke
+
+
+def assert_printable(text: str) -> None:
+    found = sorted({f"U+{ord(c):04X}" for c in text if c in CONTROLS})
+    assert not found, f"control characters reached the terminal: {found}\n{text!r}"
+
+
+def evil_json_feed(server: FeedServer) -> str:
+    item = {
+        "id": f"id-{EVIL}",
+        "url": "https://example.com/post",
+        "title": EVIL,
+        "authors": [{"name": EVIL}],
+        "content_text": f"text {EVIL}",
+        "tags": [EVIL],
+    }
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": EVIL,
+        "home_page_url": "https://example.com/",
+        "items": [item],
+    }
+    return server.route(
+        "/feed.json", json.dumps(feed).encode(), content_type="application/feed+json"
+    )
+
+
+def test_terminal_escapes_never_reach_the_terminal(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = evil_json_feed(feed_server)
+    outputs = [run("seek", "add", url, "--tag", "x")]
+    feed_server.add("/feed.json", Reply(500, body=EVIL.encode()))
+    outputs.append(run("seek", "--all", code=3))
+    outputs += [run("seek", "list"), run("sense", "inbox"), run("seek", "export")]
+    for result in outputs:
+        assert_printable(result.stdout)
+        assert_printable(result.stderr)
+    table = run("sense", "inbox").stdout
+    assert "AB" in table.replace("]0;OWNED", "").replace("[2J", "")
+
+
+def test_json_output_escapes_what_it_carries(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = evil_json_feed(feed_server)
+    raw = run("seek", "add", url, "--json").stdout
+    raw += run("sense", "inbox", "--json").stdout + run("seek", "list", "--json").stdout
+    assert "\x1b" not in raw and "\x07" not in raw and "\x9b" not in raw
