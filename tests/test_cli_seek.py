@@ -125,7 +125,25 @@ def test_inbox_json_contract(run, feed_server: FeedServer) -> None:  # type: ign
         ["news"],
     )
     assert item["published"] == "2026-01-01T12:00:00Z"
+    assert (item["source_title"], item["enclosures"], item["updated"]) == ("Test feed", [], None)
     assert json.loads(run("sense", "inbox", "--json", "--source", url).stdout) == [item]
+
+
+def test_an_item_dated_only_by_its_update_has_that_date(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<title>A</title><id>urn:a</id><updated>2026-01-05T00:00:00Z</updated>"
+        b"<entry><id>urn:a:1</id><title>Updated only</title>"
+        b"<updated>2026-01-03T08:00:00Z</updated></entry>"
+        b"<entry><id>urn:a:2</id><title>Both</title><published>2026-01-01T08:00:00Z</published>"
+        b"<updated>2026-01-04T08:00:00Z</updated></entry></feed>"
+    )
+    run("seek", "add", feed_server.route("/a", atom, content_type="application/atom+xml"))
+    items = json.loads(run("sense", "inbox", "--json").stdout)
+    assert [(i["title"], i["published"], i["updated"]) for i in items] == [
+        ("Updated only", "2026-01-03T08:00:00Z", "2026-01-03T08:00:00Z"),
+        ("Both", "2026-01-01T08:00:00Z", "2026-01-04T08:00:00Z"),
+    ]
 
 
 def test_import_export_round_trip(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -273,3 +291,14 @@ def test_verbose_logs_each_decision_on_stderr(run, feed_server: FeedServer) -> N
     assert json.loads(result.stdout)["new_items"] == 1
     assert f"INFO pkm.seek.update: {url}: new (HTTP 200, 1 new, 0 updated)" in result.stderr
     assert run("seek", "--all", "-q").stderr == ""
+
+
+def test_the_inbox_table_shows_a_page_and_json_shows_all(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(*[(str(n), f"Entry {n}") for n in range(60)]))
+    run("seek", "add", url, "-q")
+    table = run("sense", "inbox")
+    assert len(table.stdout.splitlines()) == 51  # the header and one page of 50
+    assert table.stderr == "… and 10 more: --limit N shows more, --json lists all\n"
+    assert len(json.loads(run("sense", "inbox", "--json").stdout)) == 60
+    assert len(json.loads(run("sense", "inbox", "--json", "--limit", "5").stdout)) == 5
+    assert run("sense", "inbox", "--limit", "60").stderr == ""

@@ -8,7 +8,7 @@ and only after `safe()`, so no stored title can move the cursor or retitle the t
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,9 +33,23 @@ _RAW_IN_JSON_RE = re.compile("[\x7f-\x9f]")
 
 
 def emit_json(value: Any) -> None:
-    text = json.dumps(to_jsonable(value), ensure_ascii=False, indent=2)
-    text = _RAW_IN_JSON_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(_json(to_jsonable(value)) + "\n")
+
+
+def emit_json_list(values: Iterable[Any]) -> None:
+    """A JSON list written as it is produced, the same text `emit_json` writes for a list:
+    a listing of ten thousand items never has to be in memory at once."""
+    write = sys.stdout.write
+    first = True
+    for value in values:
+        write(("[\n  " if first else ",\n  ") + _json(to_jsonable(value)).replace("\n", "\n  "))
+        first = False
+    write("[]\n" if first else "\n]\n")
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _RAW_IN_JSON_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def stdout_console() -> "Console":

@@ -5,7 +5,10 @@ from typing import Annotated
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm
-from pkm.cli._output import Column, emit_json, fitted_table, safe, stdout_console
+from pkm.cli._output import Column, emit_json_list, fitted_table, info, safe, stdout_console
+
+# Rows the inbox table shows when no --limit is given; --json lists every match.
+PAGE = 50
 
 sense_app = typer.Typer(help="Make sense of what you collected: the inbox.", no_args_is_help=True)
 
@@ -21,24 +24,32 @@ def sense_inbox(
         typer.Option("--source", metavar="URL|ID", help="Only items from this source URL or id."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N items.")
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            metavar="N",
+            help=f"At most N items (default: {PAGE} in the table, all with --json).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the inbox: unread items, newest first."""
     from rich.text import Text
 
-    from pkm.sense import list_inbox
+    from pkm.sense import InboxQuery, count_inbox, list_inbox
 
     with cli_errors():
-        items = list_inbox(
-            get_pkm(ctx, readonly=True), include_all=show_all, sources=source or (), limit=limit
-        )
+        pkm = get_pkm(ctx, readonly=True)
+        query = InboxQuery(include_all=show_all, sources=source or ())
         if as_json:
             from pkm.serialize import item_json
 
-            emit_json([item_json(i) for i in items])
+            emit_json_list(item_json(i) for i in list_inbox(pkm, query, limit))
             return
+        page = limit or PAGE
+        items = list(list_inbox(pkm, query, page))
         columns = [
             Column("id", justify="right"),
             Column("date", shrink=3, min_width=10),
@@ -59,3 +70,7 @@ def sense_inbox(
                 column.cells.append(cell)
         console = stdout_console()
         console.print(fitted_table(columns, console.width))
+        if len(items) == page and limit is None:
+            more = count_inbox(pkm, query) - page
+            if more > 0:
+                info(f"… and {more} more: --limit N shows more, --json lists all")

@@ -1,7 +1,7 @@
 """Items (the inbox): reading them back, their marks and tags, and the text-change record."""
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +73,26 @@ def item_values(entry: ParsedEntry) -> dict[str, Any]:
     }
 
 
+def _item_filter(
+    statuses: Sequence[ItemStatus], source_ids: Sequence[int], item_ids: Sequence[int]
+) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if statuses:
+        clauses.append(f"i.status IN ({','.join('?' * len(statuses))})")
+        params += [s.value for s in statuses]
+    if source_ids:
+        clauses.append(
+            "i.id IN (SELECT item_id FROM item_sources WHERE source_id IN"
+            f" ({','.join('?' * len(source_ids))}))"
+        )
+        params += list(source_ids)
+    if item_ids:
+        clauses.append(f"i.id IN ({','.join('?' * len(item_ids))})")
+        params += list(item_ids)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
 class ItemsMixin(StoreBase):
     def get_items(
         self,
@@ -83,28 +103,39 @@ class ItemsMixin(StoreBase):
         limit: int | None = None,
     ) -> list[Item]:
         """Items newest first (see `sort_at`), optionally filtered."""
-        clauses: list[str] = []
-        params: list[object] = []
-        if statuses:
-            clauses.append(f"i.status IN ({','.join('?' * len(statuses))})")
-            params += [s.value for s in statuses]
-        if source_ids:
-            clauses.append(
-                "i.id IN (SELECT item_id FROM item_sources WHERE source_id IN"
-                f" ({','.join('?' * len(source_ids))}))"
+        return list(
+            self.iter_items(
+                statuses=statuses, source_ids=source_ids, item_ids=item_ids, limit=limit
             )
-            params += list(source_ids)
-        if item_ids:
-            clauses.append(f"i.id IN ({','.join('?' * len(item_ids))})")
-            params += list(item_ids)
-        where = "WHERE " + " AND ".join(clauses) if clauses else ""
+        )
+
+    def iter_items(
+        self,
+        *,
+        statuses: Sequence[ItemStatus] = (),
+        source_ids: Sequence[int] = (),
+        item_ids: Sequence[int] = (),
+        limit: int | None = None,
+    ) -> Iterator[Item]:
+        """`get_items`, one at a time: a long listing never holds every item in memory."""
+        where, params = _item_filter(statuses, source_ids, item_ids)
         sql = f"{_ITEM_SELECT} {where} ORDER BY i.sort_at DESC, i.id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         with wrap_errors(self.path):
             cursor = self.db.execute(sql, params)
             columns = [c[0] for c in cursor.description]
-            return [_row_to_item(dict(zip(columns, row, strict=True))) for row in cursor]
+            for row in cursor:
+                yield _row_to_item(dict(zip(columns, row, strict=True)))
+
+    def count_items(
+        self, *, statuses: Sequence[ItemStatus] = (), source_ids: Sequence[int] = ()
+    ) -> int:
+        where, params = _item_filter(statuses, source_ids, ())
+        with wrap_errors(self.path):
+            return int(
+                self.db.execute(f"SELECT count(*) FROM items i {where}", params).fetchone()[0]
+            )
 
     def set_item_status(self, item_ids: Sequence[int], status: ItemStatus, now: datetime) -> int:
         with self.transaction():
