@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pkm._util.hashing import bytes_hash
-from pkm._util.text import one_line
+from pkm._util.text import has_controls, one_line
 
 if TYPE_CHECKING:
     from pkm.seek.http import HttpResponse
@@ -43,6 +43,17 @@ class Fetched:
 
     @classmethod
     def from_http(cls, r: "HttpResponse") -> "Fetched":
+        # The client refuses such redirects; this keeps a URL with control characters out
+        # of the index whatever the client lets through.
+        if has_controls(r.url) or has_controls(r.permanent_url or ""):
+            return cls(
+                url=r.request.url,
+                status=None,
+                headers={},
+                body=None,
+                error="redirect location has control characters",
+                elapsed=r.elapsed,
+            )
         return cls(
             url=r.url,
             status=r.status,
