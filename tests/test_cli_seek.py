@@ -302,3 +302,13 @@ def test_the_inbox_table_shows_a_page_and_json_shows_all(run, feed_server: FeedS
     assert len(json.loads(run("sense", "inbox", "--json").stdout)) == 60
     assert len(json.loads(run("sense", "inbox", "--json", "--limit", "5").stdout)) == 5
     assert run("sense", "inbox", "--limit", "60").stderr == ""
+
+
+def test_feed_urls_are_read_as_http(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.route("/f", rss(("1", "One")))
+    [added] = json.loads(run("seek", "add", url.replace("http://", "feed://"), "--json").stdout)
+    assert (added["source_url"], added["created"]) == (url, True)
+    [again] = json.loads(run("seek", "add", "feed:" + url, "--json").stdout)
+    assert (again["source_url"], again["message"]) == (url, "already subscribed")
+    removed = json.loads(run("seek", "remove", url.replace("http://", "feed://"), "--json").stdout)
+    assert removed[0]["source_id"] == 1

@@ -31,3 +31,34 @@ def test_readme_documents_exit_codes_and_cron() -> None:
     for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |"):
         assert code in README
     assert "*/15 * * * *" in README
+
+
+def all_help_texts() -> dict[str, str]:
+    """The --help of every command, as a person sees it."""
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    texts = {}
+    for path, _ in [("pkm", ""), *command_paths()]:
+        args = path.split()[1:]
+        result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "100"})
+        assert result.exit_code == 0, path
+        texts[path] = result.stdout
+    return texts
+
+
+def test_help_is_for_people() -> None:
+    for path, text in all_help_texts().items():
+        assert "<list[" not in text and "<str>" not in text and "<path>" not in text, path
+        assert "issue" not in text.lower(), path
+
+
+def test_the_project_declares_what_it_imports() -> None:
+    """An older pip installed lxml without lxml_html_clean, which trafilatura imports."""
+    from importlib.metadata import requires
+
+    names = {
+        r.split(";")[0].split(">")[0].split("=")[0].strip().lower() for r in requires("pkm") or []
+    }
+    assert "lxml_html_clean" in names or "lxml-html-clean" in names
+    assert "fastfeedparser" not in names

@@ -391,3 +391,59 @@ def test_a_lock_held_past_the_busy_timeout_fails_each_source_and_loses_nothing(
     assert [r.new_items for r in report.results] == [1, 1, 1, 1]
     assert pkm.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     pkm.close()
+
+
+def test_every_service_that_writes_takes_the_run_lock(pkm: Pkm, feed_server: FeedServer) -> None:
+    from pkm.errors import LockedError
+    from pkm.seek import import_opml, remove_sources, save_pages
+
+    url = feed_server.route("/f", rss(("1", "One")))
+    opml = f'<opml version="2.0"><body><outline xmlUrl="{url}"/></body></opml>'.encode()
+    other = Pkm(pkm.paths.home, pkm.settings)  # another run on the same home
+    with other.lock():
+        for call in (
+            lambda: fetch_due(pkm),
+            lambda: add_sources(pkm, [url]),
+            lambda: save_pages(pkm, [url]),
+            lambda: import_opml(pkm, opml),
+            lambda: remove_sources(pkm, ["1"]),
+        ):
+            with pytest.raises(LockedError):
+                call()
+    assert pkm.store.get_sources() == []
+
+
+def test_a_changed_text_is_signalled(pkm: Pkm, feed_server: FeedServer) -> None:
+    url = feed_server.route("/f", rss(("1", "One"), ("2", "Two")))
+    subscribe(pkm, url)
+    body = rss(("1", "One"), ("2", "Two"), ("3", "Three")).replace(
+        b"Text of One", b"Text of One, corrected"
+    )
+    feed_server.route("/f", body)
+    result = seek(pkm, force=True)[url]
+    one = next(i for i in pkm.store.get_items() if i.guid == "1")
+    three = next(i for i in pkm.store.get_items() if i.guid == "3")
+    assert (result.updated_item_ids, result.new_item_ids) == ((one.id,), (three.id,))
+    assert [c.item_id for c in pkm.store.get_text_changes()] == [one.id]
+
+
+def test_saved_pages_sort_by_when_they_were_saved(
+    pkm: Pkm, feed_server: FeedServer, clock: Clock
+) -> None:
+    from pkm.seek import save_pages
+
+    url = feed_server.route("/f", rss(*[(str(n), f"Entry {n}") for n in range(20)]))
+    subscribe(pkm, url)
+    article = (Path(__file__).parent / "data" / "pages" / "article.html").read_bytes()
+    pages = [
+        feed_server.route(f"/page{n}.html", article.replace(b"<h1>", f"<h1>{n} ".encode()))
+        for n in range(5)
+    ]
+    clock.advance(days=30)
+    saved = save_pages(pkm, pages)
+    order = [i.url for i in pkm.store.get_items()]
+    assert set(order[:5]) == {r.source_url for r in saved}  # together, on top
+    clock.advance(days=1)
+    [again] = save_pages(pkm, [pages[2]])
+    assert again.message == "already saved"
+    assert pkm.store.get_items()[0].url == again.source_url  # saved again: back on top

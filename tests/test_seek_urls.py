@@ -1,6 +1,6 @@
 import pytest
 
-from pkm._util.urls import is_http_url, url_key
+from pkm._util.urls import is_http_url, normalize_feed_url, url_key, url_scheme
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,42 @@ def test_is_http_url() -> None:
     assert not is_http_url("file:///etc/passwd")
     assert not is_http_url("/tmp/feed.xml")
     assert not is_http_url("http://")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("feed://example.com/rss.xml", "http://example.com/rss.xml"),
+        ("FEED://example.com/rss.xml", "http://example.com/rss.xml"),
+        ("feed:https://example.com/rss.xml", "https://example.com/rss.xml"),
+        ("itpc://pod.example/show.rss", "http://pod.example/show.rss"),
+        ("example.com/feed.xml", "https://example.com/feed.xml"),
+        ("  example.com  ", "https://example.com"),
+        ("blog.example.org:8080/atom", "https://blog.example.org:8080/atom"),
+        ("localhost:8000/feed", "https://localhost:8000/feed"),
+        ("https://example.com/x", "https://example.com/x"),
+        ("feed.xml", "feed.xml"),  # a file name, not a host
+        ("news", "news"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+        ("./feeds/a.xml", "./feeds/a.xml"),
+    ],
+)
+def test_feed_urls_as_people_type_them(typed: str, meant: str) -> None:
+    assert normalize_feed_url(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("url", "scheme"),
+    [
+        ("java\tscript:alert(1)", "javascript"),
+        ("\x01 javascript:alert(1)", "javascript"),
+        ("JAVASCRIPT:x", "javascript"),
+        ("java\nscript:x", "javascript"),
+        ("/relative", None),
+        ("relative:no/it:is", "relative"),
+        ("a/b:c", None),
+        ("https://x", "https"),
+    ],
+)
+def test_the_scheme_a_browser_would_see(url: str, scheme: str | None) -> None:
+    assert url_scheme(url) == scheme
