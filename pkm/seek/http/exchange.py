@@ -1,0 +1,159 @@
+"""One hop of a request: send the conditional GET, then follow a redirect or take the body.
+
+Runs in a scheduler worker. Redirects are followed here, by hand, one hop at a time (the next
+hop goes back to the scheduler, to wait for its own origin's slot), and only to http(s)
+targets. Failures of any kind become responses with `error` set: an exception from here is a
+bug.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final
+from urllib.parse import urljoin
+
+from urllib3 import PoolManager
+from urllib3.exceptions import HTTPError
+from urllib3.response import BaseHTTPResponse
+
+from pkm.seek.http.decoding import read_body
+from pkm.seek.http.errors import closed_before_response, describe
+from pkm.seek.http.messages import HttpResponse, failed
+from pkm.seek.http.scheduler import Job
+from pkm.seek.http.urls import origin_of
+
+log = logging.getLogger("pkm.seek.http")
+
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+PERMANENT_STATUSES: Final = frozenset({301, 308})
+# A non-2xx body this small is read and dropped to keep the connection.
+DRAIN_MAX: Final = 64 * 1024
+
+
+class Exchange:
+    """Makes the hops of jobs over one pool of connections; see the module docstring."""
+
+    def __init__(
+        self,
+        pool: PoolManager,
+        *,
+        max_bytes: int,
+        max_redirects: int,
+        total_timeout: float | None,
+        closed: Callable[[], bool],
+    ) -> None:
+        self._pool = pool
+        self._max_bytes = max_bytes
+        self._max_redirects = max_redirects
+        self._total_timeout = total_timeout
+        self._closed = closed
+
+    def run(self, job: Job) -> HttpResponse | Job | None:
+        """One request/response. Returns the final response, the next hop, or None if cancelled."""
+        if job.batch.cancelled or self._closed():
+            return None
+        now = time.monotonic()
+        if not job.started:
+            job.started = now
+        elif self._total_timeout is not None and now - job.started > self._total_timeout:
+            return self._fail(job, "timed out")
+        for attempt in (1, 2):
+            try:
+                resp = self._pool.urlopen(
+                    "GET",
+                    job.url,
+                    headers=job.headers,
+                    redirect=False,
+                    retries=False,
+                    preload_content=False,
+                    decode_content=False,
+                )
+                break
+            except (HTTPError, OSError, http.client.HTTPException, ValueError) as e:
+                # A kept-alive connection the server closed just as we reused it fails this
+                # way, before any response: try once more on a fresh one, as browsers do.
+                if attempt == 1 and closed_before_response(e):
+                    continue
+                return self._fail(job, describe(e))
+        try:
+            return self._handle(job, resp)
+        except (HTTPError, OSError, http.client.HTTPException) as e:
+            resp.close()
+            return self._fail(job, describe(e))
+        finally:
+            resp.release_conn()
+
+    def _handle(self, job: Job, resp: BaseHTTPResponse) -> HttpResponse | Job | None:
+        status = resp.status
+        headers = MappingProxyType({k.lower(): v for k, v in resp.headers.itermerged()})
+        location = headers.get("location")
+        if status in REDIRECT_STATUSES and location:
+            discard(resp)
+            try:
+                target = urljoin(job.url, location.strip())
+            except ValueError:  # e.g. a broken IPv6 literal
+                target = location
+            job.redirects.append((status, target))
+            if len(job.redirects) > self._max_redirects:
+                return self._fail(job, "too many redirects")
+            origin = origin_of(target)
+            if isinstance(origin, str):
+                return self._fail(job, f"redirect to {origin}")
+            job.url, job.origin = target, origin
+            log.debug("redirect %s %s -> %s", status, job.request.url, target)
+            return job
+        if not 200 <= status < 300:
+            discard(resp)
+            return self._done(job, status, headers, None)
+        deadline = None if self._total_timeout is None else job.started + self._total_timeout
+        body = read_body(
+            resp,
+            headers,
+            self._max_bytes,
+            stopped=lambda: job.batch.cancelled or self._closed(),
+            deadline=deadline,
+        )
+        if body is None:
+            return None
+        if isinstance(body, str):
+            return self._fail(job, body)
+        return self._done(job, status, headers, body)
+
+    def _done(
+        self, job: Job, status: int, headers: Mapping[str, str], body: bytes | None
+    ) -> HttpResponse:
+        elapsed = time.monotonic() - job.started
+        log.debug("GET %s -> %s in %.3fs", job.url, status, elapsed)
+        permanent = bool(job.redirects) and all(s in PERMANENT_STATUSES for s, _ in job.redirects)
+        return HttpResponse(
+            request=job.request,
+            url=job.url,
+            status=status,
+            headers=headers,
+            body=body,
+            redirects=tuple(job.redirects),
+            permanent_url=job.url if permanent else None,
+            error=None,
+            elapsed=elapsed,
+        )
+
+    def _fail(self, job: Job, error: str) -> HttpResponse:
+        elapsed = time.monotonic() - job.started
+        log.debug("GET %s failed in %.3fs: %s", job.url, elapsed, error)
+        return failed(job.request, job.url, job.redirects, error, elapsed)
+
+
+def discard(resp: BaseHTTPResponse) -> None:
+    """Finish with a body we do not want: read a small one (keeps the connection), else close."""
+    remaining = getattr(resp, "length_remaining", None)
+    if remaining is not None and remaining <= DRAIN_MAX:
+        try:
+            resp.read(decode_content=False)
+            return
+        except (HTTPError, OSError, http.client.HTTPException):
+            pass
+    resp.close()
