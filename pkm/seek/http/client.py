@@ -7,13 +7,13 @@ It owns the client's settings, the request headers every GET sends, and the life
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable
 from types import TracebackType
 from typing import Final
 
 from pkm import __url__, __version__
-from pkm.seek.http.connections import ConnectionTracker, pool_manager, track_this_thread
+from pkm.seek.http.connections import pool_manager
+from pkm.seek.http.deadlines import Watchdog
 from pkm.seek.http.exchange import Exchange
 from pkm.seek.http.messages import HttpRequest, HttpResponse, failed
 from pkm.seek.http.scheduler import Batch, Job, Scheduler
@@ -51,7 +51,7 @@ class HttpClient:
         max_bytes: int = 20 * 1024 * 1024,
         max_redirects: int = 10,
         user_agent: str | None = None,
-        total_timeout: float | None = 300.0,
+        total_timeout: float | None = 120.0,
     ) -> None:
         """Args:
         concurrency: requests in flight at once, over all origins.
@@ -61,13 +61,16 @@ class HttpClient:
         max_bytes: cap on a decoded body; a bigger one is abandoned with an error.
         max_redirects: hops allowed before giving up.
         user_agent: defaults to `default_user_agent()`.
-        total_timeout: cap on one request's whole time, redirects included (checked between
-            reads, so it bounds a server that trickles bytes; None for no cap).
+        total_timeout: seconds one request may take in all, from its first connect to the
+            last byte of its last redirect hop, however slowly the server sends (None: no
+            cap). Name resolution is the one step it cannot cut short.
         """
         if concurrency < 1 or per_host < 1:
             raise ValueError("concurrency and per_host must be at least 1")
         if max_bytes < 0 or max_redirects < 0:
             raise ValueError("max_bytes and max_redirects must not be negative")
+        if total_timeout is not None and not total_timeout > 0:
+            raise ValueError("total_timeout must be positive (or None)")
         self._connect_timeout = connect_timeout
         self._base_headers: dict[str, str] = {
             "User-Agent": user_agent or default_user_agent(),
@@ -77,19 +80,21 @@ class HttpClient:
         self._pool = pool_manager(
             per_host=per_host, connect_timeout=connect_timeout, read_timeout=read_timeout
         )
-        self._tracker = ConnectionTracker()  # so close() can interrupt blocked reads
+        self._watchdog = Watchdog()  # deadlines, and close() interrupting reads in progress
         exchange = Exchange(
             self._pool,
+            self._watchdog,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             max_bytes=max_bytes,
             max_redirects=max_redirects,
             total_timeout=total_timeout,
-            closed=lambda: self._scheduler.closed,
         )
         self._scheduler = Scheduler(
             concurrency=concurrency,
             per_host=per_host,
             run=exchange.run,
-            worker_scope=self._worker_scope,
+            worker_scope=exchange.worker_scope,
         )
 
     def fetch(self, request: HttpRequest) -> HttpResponse:
@@ -126,9 +131,7 @@ class HttpClient:
         """Drop pending work, interrupt reads in progress, wait for workers, close connections."""
         # Reads in progress fail at once on their shut-down sockets; only a connect in progress
         # can keep a worker, and never longer than the connect timeout (they are daemons anyway).
-        self._scheduler.close(
-            interrupt=self._tracker.interrupt_all, wait=self._connect_timeout + 1.0
-        )
+        self._scheduler.close(interrupt=self._watchdog.close, wait=self._connect_timeout + 1.0)
         self._pool.clear()
 
     def __enter__(self) -> HttpClient:
@@ -162,8 +165,3 @@ class HttpClient:
         for response in immediate:
             batch.results.put(response)
         return len(requests)
-
-    @contextlib.contextmanager
-    def _worker_scope(self) -> Iterator[None]:
-        track_this_thread(self._tracker)
-        yield

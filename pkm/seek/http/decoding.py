@@ -7,7 +7,6 @@ honest body of the cap's size. Knows nothing about redirects, scheduling or sock
 
 from __future__ import annotations
 
-import time
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Final, Protocol
@@ -113,7 +112,6 @@ def read_body(
     cap: int,
     *,
     stopped: Callable[[], bool],
-    deadline: float | None,
 ) -> bytes | str | None:
     """The decoded body; an error message; or None once `stopped()` says the work was dropped.
 
@@ -135,9 +133,6 @@ def read_body(
         if stopped():
             resp.close()
             return None
-        if deadline is not None and time.monotonic() > deadline:
-            resp.close()
-            return "timed out"
         raw = resp.read(CHUNK, decode_content=False)
         try:
             # Ask for at most one byte more than the cap allows: enough to know it is

@@ -2,16 +2,17 @@
 
 Runs in a scheduler worker. Redirects are followed here, by hand, one hop at a time (the next
 hop goes back to the scheduler, to wait for its own origin's slot), and only to http(s)
-targets. Failures of any kind become responses with `error` set: an exception from here is a
-bug.
+targets. Each hop is armed with its request's deadline (`deadlines.Watchdog`). Failures of any
+kind become responses with `error` set: an exception from here is a bug.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Final
 from urllib.parse import urljoin
@@ -19,7 +20,10 @@ from urllib.parse import urljoin
 from urllib3 import PoolManager
 from urllib3.exceptions import HTTPError
 from urllib3.response import BaseHTTPResponse
+from urllib3.util import Timeout
 
+from pkm.seek.http.connections import Interruption, Watch, current_watch, watch_this_thread
+from pkm.seek.http.deadlines import Watchdog
 from pkm.seek.http.decoding import read_body
 from pkm.seek.http.errors import closed_before_response, describe
 from pkm.seek.http.messages import HttpResponse, failed
@@ -40,27 +44,69 @@ class Exchange:
     def __init__(
         self,
         pool: PoolManager,
+        watchdog: Watchdog,
         *,
+        connect_timeout: float,
+        read_timeout: float,
         max_bytes: int,
         max_redirects: int,
         total_timeout: float | None,
-        closed: Callable[[], bool],
     ) -> None:
         self._pool = pool
+        self._watchdog = watchdog
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
         self._total_timeout = total_timeout
-        self._closed = closed
+
+    @contextlib.contextmanager
+    def worker_scope(self) -> Iterator[None]:
+        """The life of one worker thread: its Watch, known to the watchdog and its connections."""
+        watch = Watch()
+        self._watchdog.register(watch)
+        watch_this_thread(watch)
+        try:
+            yield
+        finally:
+            watch_this_thread(None)
+            self._watchdog.unregister(watch)
 
     def run(self, job: Job) -> HttpResponse | Job | None:
         """One request/response. Returns the final response, the next hop, or None if cancelled."""
-        if job.batch.cancelled or self._closed():
+        if job.batch.cancelled:
             return None
         now = time.monotonic()
         if not job.started:
             job.started = now
-        elif self._total_timeout is not None and now - job.started > self._total_timeout:
-            return self._fail(job, "timed out")
+        deadline = None if self._total_timeout is None else job.started + self._total_timeout
+        if deadline is not None and now >= deadline:
+            return self._fail(job, self._timed_out())
+        watch = current_watch()
+        self._watchdog.arm(watch, deadline)
+        try:
+            outcome = self._hop(job, watch, deadline, now)
+        finally:
+            interruption = watch.end()
+        if interruption is Interruption.CLOSED:
+            return None
+        if interruption is Interruption.DEADLINE or (
+            # A connect cut short to the time left fails on its own, just before the watchdog.
+            deadline is not None
+            and isinstance(outcome, HttpResponse)
+            and outcome.error is not None
+            and time.monotonic() >= deadline
+        ):
+            return self._fail(job, self._timed_out())
+        return outcome
+
+    def _hop(
+        self, job: Job, watch: Watch, deadline: float | None, now: float
+    ) -> HttpResponse | Job | None:
+        timeout: Timeout | None = None  # the pool's
+        if deadline is not None and deadline - now < self._connect_timeout:
+            # A connect has no socket to shut down until it succeeds: bound it by the time left.
+            timeout = Timeout(connect=deadline - now, read=self._read_timeout)
         for attempt in (1, 2):
             try:
                 resp = self._pool.urlopen(
@@ -71,23 +117,27 @@ class Exchange:
                     retries=False,
                     preload_content=False,
                     decode_content=False,
+                    **({} if timeout is None else {"timeout": timeout}),
                 )
                 break
             except (HTTPError, OSError, http.client.HTTPException, ValueError) as e:
                 # A kept-alive connection the server closed just as we reused it fails this
                 # way, before any response: try once more on a fresh one, as browsers do.
-                if attempt == 1 and closed_before_response(e):
+                if attempt == 1 and not watch.interrupted and closed_before_response(e):
                     continue
                 return self._fail(job, describe(e))
         try:
-            return self._handle(job, resp)
+            return self._handle(job, watch, resp)
         except (HTTPError, OSError, http.client.HTTPException) as e:
             resp.close()
             return self._fail(job, describe(e))
         finally:
             resp.release_conn()
 
-    def _handle(self, job: Job, resp: BaseHTTPResponse) -> HttpResponse | Job | None:
+    def _timed_out(self) -> str:
+        return f"timed out after {self._total_timeout:g} s"
+
+    def _handle(self, job: Job, watch: Watch, resp: BaseHTTPResponse) -> HttpResponse | Job | None:
         status = resp.status
         headers = MappingProxyType({k.lower(): v for k, v in resp.headers.itermerged()})
         location = headers.get("location")
@@ -109,13 +159,8 @@ class Exchange:
         if not 200 <= status < 300:
             discard(resp)
             return self._done(job, status, headers, None)
-        deadline = None if self._total_timeout is None else job.started + self._total_timeout
         body = read_body(
-            resp,
-            headers,
-            self._max_bytes,
-            stopped=lambda: job.batch.cancelled or self._closed(),
-            deadline=deadline,
+            resp, headers, self._max_bytes, stopped=lambda: job.batch.cancelled or watch.interrupted
         )
         if body is None:
             return None
