@@ -237,6 +237,43 @@ def files_opened() -> Iterator[list[str]]:
         _opened = None
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        pytest.param("/next\x1b]0;owned\x07", id="esc"),
+        pytest.param("/next\x00", id="nul"),
+        pytest.param("/ne\txt", id="tab"),
+        pytest.param("/next\t", id="trailing-tab"),
+        # (A CR or LF cannot get this far: the header parser ends the line, or unfolds it.)
+        pytest.param("/next\x0bx\x0c", id="vt-ff"),
+        pytest.param("/next\x7f", id="del"),
+        pytest.param("/next\x85", id="c1-nel"),
+        pytest.param("/next\x9b2J", id="c1-csi"),
+    ],
+)
+def test_redirect_location_with_control_characters_is_refused(
+    client: HttpClient, feed_server: FeedServer, location: str
+) -> None:
+    feed_server.redirect("/evil", location, status=301)
+    r = get(client, feed_server.url("/evil"))
+    assert (r.status, r.body, r.error) == (None, None, "redirect location has control characters")
+    assert (r.url, r.redirects, r.permanent_url) == (feed_server.url("/evil"), (), None)
+    assert [x.path for x in feed_server.requests] == ["/evil"]  # never followed
+
+
+def test_url_with_control_characters_is_refused(client: HttpClient) -> None:
+    r = get(client, f"http://127.0.0.1:{closed_port()}/feed\x1b[2J")
+    assert r.error == "url has control characters"
+
+
+def test_error_messages_carry_no_control_characters_from_the_network(
+    client: HttpClient, feed_server: FeedServer
+) -> None:
+    url = feed_server.route("/f", b"?", headers={"Content-Encoding": "x\x1b]0;owned\x07\x9b"})
+    r = get(client, url)
+    assert r.error == "unsupported content-encoding: x]0;owned"
+
+
 def test_redirect_without_location_is_a_plain_response(
     client: HttpClient, feed_server: FeedServer
 ) -> None:

@@ -22,6 +22,7 @@ from urllib3.exceptions import HTTPError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Timeout
 
+from pkm._util.text import has_controls
 from pkm.seek.http.connections import Interruption, Watch, current_watch, watch_this_thread
 from pkm.seek.http.deadlines import Watchdog
 from pkm.seek.http.decoding import read_body
@@ -143,6 +144,8 @@ class Exchange:
         location = headers.get("location")
         if status in REDIRECT_STATUSES and location:
             discard(resp)
+            if has_controls(location):  # tab, CR, LF and ESC included: refused, never recorded
+                return self._fail(job, "redirect location has control characters")
             try:
                 target = urljoin(job.url, location.strip())
             except ValueError:  # e.g. a broken IPv6 literal

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from pkm._util.text import one_line
+
 NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
 
 
@@ -58,7 +60,11 @@ class HttpResponse:
 def failed(
     request: HttpRequest, url: str, redirects: list[tuple[int, str]], error: str, elapsed: float
 ) -> HttpResponse:
-    """The response for a request that got no usable answer."""
+    """The response for a request that got no usable answer.
+
+    `error` may quote the network (a header value, a server's words in an exception): it is
+    made one line, without control characters, here, where every error passes.
+    """
     return HttpResponse(
         request=request,
         url=url,
@@ -67,6 +73,6 @@ def failed(
         body=None,
         redirects=tuple(redirects),
         permanent_url=None,
-        error=error,
+        error=one_line(error),
         elapsed=elapsed,
     )
