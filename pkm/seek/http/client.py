@@ -14,7 +14,7 @@ from typing import Final
 from pkm import __url__, __version__
 from pkm.seek.http.connections import pool_manager
 from pkm.seek.http.deadlines import Watchdog
-from pkm.seek.http.exchange import Exchange
+from pkm.seek.http.exchange import Exchange, log_outcome
 from pkm.seek.http.messages import HttpRequest, HttpResponse, failed
 from pkm.seek.http.scheduler import Batch, Job, Scheduler
 from pkm.seek.http.urls import origin_of
@@ -168,5 +168,6 @@ class HttpClient:
             jobs.append(Job(request, batch, request.url, origin, headers))
         self._scheduler.submit(batch, jobs)
         for response in immediate:
+            log_outcome(response)
             batch.results.put(response)
         return len(requests)

@@ -4,6 +4,9 @@ Runs in a scheduler worker. Redirects are followed here, by hand, one hop at a t
 hop goes back to the scheduler, to wait for its own origin's slot), and only to http(s)
 targets. Each hop is armed with its request's deadline (`deadlines.Watchdog`). Failures of any
 kind become responses with `error` set: an exception from here is a bug.
+
+Logs what `pkm -v` shows of the network, on `pkm.seek.http`: each request's outcome at INFO,
+in one line, and each redirect hop at DEBUG.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from urllib3.exceptions import HTTPError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Timeout
 
-from pkm._util.text import has_controls
+from pkm._util.text import has_controls, one_line
 from pkm.seek.http.connections import Interruption, Watch, current_watch, watch_this_thread
 from pkm.seek.http.deadlines import Watchdog
 from pkm.seek.http.decoding import read_body
@@ -75,6 +78,12 @@ class Exchange:
 
     def run(self, job: Job) -> HttpResponse | Job | None:
         """One request/response. Returns the final response, the next hop, or None if cancelled."""
+        outcome = self._run(job)
+        if isinstance(outcome, HttpResponse):
+            log_outcome(outcome)
+        return outcome
+
+    def _run(self, job: Job) -> HttpResponse | Job | None:
         if job.batch.cancelled:
             return None
         now = time.monotonic()
@@ -156,8 +165,9 @@ class Exchange:
             origin = origin_of(target)
             if isinstance(origin, str):
                 return self._fail(job, f"redirect to {origin}")
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("redirect %s %s -> %s", status, one_line(job.url), target)
             job.url, job.origin = target, origin
-            log.debug("redirect %s %s -> %s", status, job.request.url, target)
             return job
         if not 200 <= status < 300:
             discard(resp)
@@ -175,7 +185,6 @@ class Exchange:
         self, job: Job, status: int, headers: Mapping[str, str], body: bytes | None
     ) -> HttpResponse:
         elapsed = time.monotonic() - job.started
-        log.debug("GET %s -> %s in %.3fs", job.url, status, elapsed)
         permanent = bool(job.redirects) and all(s in PERMANENT_STATUSES for s, _ in job.redirects)
         return HttpResponse(
             request=job.request,
@@ -191,8 +200,23 @@ class Exchange:
 
     def _fail(self, job: Job, error: str) -> HttpResponse:
         elapsed = time.monotonic() - job.started
-        log.debug("GET %s failed in %.3fs: %s", job.url, elapsed, error)
         return failed(job.request, job.url, job.redirects, error, elapsed)
+
+
+def log_outcome(response: HttpResponse) -> None:
+    """One INFO line: method, requested URL, status or error, body bytes, time, redirects."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    n = len(response.redirects)
+    log.info(
+        "GET %s -> %s, %d bytes, %d ms, %d redirect%s",
+        one_line(response.request.url),
+        response.status if response.error is None else f"error: {response.error}",
+        len(response.body or b""),
+        round(response.elapsed * 1000),
+        n,
+        "" if n == 1 else "s",
+    )
 
 
 def discard(resp: BaseHTTPResponse) -> None:
