@@ -16,7 +16,7 @@ import pytest
 
 from pkm import __version__
 from pkm.seek.http import HttpClient, HttpRequest, HttpResponse, default_user_agent
-from tests.httpserver import FeedServer, ReceivedRequest, Reply
+from tests.httpserver import FeedServer, ReceivedRequest, Reply, closed_port
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>%s</channel></rss>" % (
     b"x" * 3000
@@ -35,12 +35,6 @@ def http_threads() -> list[threading.Thread]:
 
 def get(client: HttpClient, url: str, **kw: Any) -> HttpResponse:
     return client.fetch(HttpRequest(url, **kw))
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- bodies ---------------------------------------------------------------------------------------
@@ -569,3 +563,5 @@ def test_dynamic_responder_sees_the_request(client: HttpClient, feed_server: Fee
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         HttpClient(per_host=0)
+    with pytest.raises(ValueError, match="total_timeout"):
+        HttpClient(total_timeout=0)

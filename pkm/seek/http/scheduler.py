@@ -97,10 +97,6 @@ class Scheduler:
         self._spawned = 0
         self._closed = False
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def submit(self, batch: Batch, jobs: list[Job]) -> None:
         """Queue the first hops of `batch`'s jobs. Raises RuntimeError once closed."""
         with self._cond:
