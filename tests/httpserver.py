@@ -20,6 +20,9 @@ What it does for a test:
   test can hand-craft any body (a gzip bomb: a gzip body plus `Content-Encoding: gzip`);
 - `delay` before answering (cut short by `stop()`), `raw` bytes instead of a response (bad
   status lines, truncated bodies), 404 for unknown paths;
+- `trickle`: the response sent one byte at a time, `trickle` seconds apart (from the status
+  line, or with `trickle_body_only` from the first byte of the body), the way a slow or
+  hostile server keeps a client's read timeout from ever firing;
 - a log of received requests, and the maximum number of requests in flight at once, overall
   and per path, which is how a test proves a client's concurrency limits.
 
@@ -72,6 +75,8 @@ class Reply:
     last_modified: str | None = None  # sent as Last-Modified; If-Modified-Since >= it gets 304
     encodings: tuple[str, ...] = ()  # content codings offered, best first, used if accepted
     raw: bytes | None = None  # sent verbatim instead of a response; the connection is then closed
+    trickle: float = 0.0  # seconds between single bytes of the response (0: all in one send)
+    trickle_body_only: bool = False  # with trickle: the status line and headers in one send
 
 
 @dataclass(frozen=True)
@@ -321,18 +326,90 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             status, headers, body = _respond(reply, request)
-            self._send(status, headers, b"" if head else body, len(body))
+            self._send(status, headers, b"" if head else body, len(body), reply)
         finally:
             owner._end(request)
 
-    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes, length: int) -> None:
+    def _send(
+        self, status: int, headers: list[tuple[str, str]], body: bytes, length: int, reply: Reply
+    ) -> None:
         reason = self.responses.get(status, ("",))[0]
         lines = [f"HTTP/1.1 {status} {reason}"]
         lines += [f"{name}: {value}" for name, value in headers]
         if status >= 200 and status not in (204, 304):
             lines.append(f"Content-Length: {length}")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + body)  # one send: no Nagle stall between headers and body
+        if not reply.trickle:
+            self.wfile.write(head + body)  # one send: no Nagle stall between headers and body
+            return
+        slow = body if reply.trickle_body_only else head + body
+        if reply.trickle_body_only:
+            self.wfile.write(head)
+        for i in range(len(slow)):
+            if i and self.server.feed_server._stopping.wait(reply.trickle):
+                self.close_connection = True
+                return
+            self.wfile.write(slow[i : i + 1])
+
+
+class SilentServer:
+    """A TCP listener on 127.0.0.1 that never answers: the server a client must not wait on.
+
+    With `accept=True` it accepts every connection and holds it, reading and sending nothing
+    (a request waits for a status line, a TLS handshake for the server's hello). With
+    `accept=False` its backlog is full, so a connect itself hangs until it times out.
+    """
+
+    def __init__(self, *, accept: bool = True) -> None:
+        self._accept = accept
+        self._listener = socket.socket()
+        self._held: list[socket.socket] = []
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> SilentServer:
+        self._listener.bind(("127.0.0.1", 0))
+        if self._accept:
+            self._listener.listen(128)
+            self._thread = threading.Thread(target=self._hold, daemon=True)
+            self._thread.start()
+        else:
+            self._listener.listen(0)  # room for one connection, which we take ourselves
+            self._held.append(socket.create_connection(self._listener.getsockname(), timeout=1))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        self._listener.close()
+        if self._thread is not None:
+            self._thread.join(5)
+        for conn in self._held:
+            conn.close()
+
+    def url(self, path: str = "/", *, scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}{path}"
+
+    def _hold(self) -> None:
+        while not self._stopping:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self._held.append(conn)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connections to it are refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _respond(reply: Reply, request: ReceivedRequest) -> tuple[int, list[tuple[str, str]], bytes]:

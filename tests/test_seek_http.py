@@ -16,7 +16,7 @@ import pytest
 
 from pkm import __version__
 from pkm.seek.http import HttpClient, HttpRequest, HttpResponse, default_user_agent
-from tests.httpserver import FeedServer, ReceivedRequest, Reply
+from tests.httpserver import FeedServer, ReceivedRequest, Reply, closed_port
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>%s</channel></rss>" % (
     b"x" * 3000
@@ -35,12 +35,6 @@ def http_threads() -> list[threading.Thread]:
 
 def get(client: HttpClient, url: str, **kw: Any) -> HttpResponse:
     return client.fetch(HttpRequest(url, **kw))
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- bodies ---------------------------------------------------------------------------------------
@@ -237,6 +231,43 @@ def files_opened() -> Iterator[list[str]]:
         _opened = None
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        pytest.param("/next\x1b]0;owned\x07", id="esc"),
+        pytest.param("/next\x00", id="nul"),
+        pytest.param("/ne\txt", id="tab"),
+        pytest.param("/next\t", id="trailing-tab"),
+        # (A CR or LF cannot get this far: the header parser ends the line, or unfolds it.)
+        pytest.param("/next\x0bx\x0c", id="vt-ff"),
+        pytest.param("/next\x7f", id="del"),
+        pytest.param("/next\x85", id="c1-nel"),
+        pytest.param("/next\x9b2J", id="c1-csi"),
+    ],
+)
+def test_redirect_location_with_control_characters_is_refused(
+    client: HttpClient, feed_server: FeedServer, location: str
+) -> None:
+    feed_server.redirect("/evil", location, status=301)
+    r = get(client, feed_server.url("/evil"))
+    assert (r.status, r.body, r.error) == (None, None, "redirect location has control characters")
+    assert (r.url, r.redirects, r.permanent_url) == (feed_server.url("/evil"), (), None)
+    assert [x.path for x in feed_server.requests] == ["/evil"]  # never followed
+
+
+def test_url_with_control_characters_is_refused(client: HttpClient) -> None:
+    r = get(client, f"http://127.0.0.1:{closed_port()}/feed\x1b[2J")
+    assert r.error == "url has control characters"
+
+
+def test_error_messages_carry_no_control_characters_from_the_network(
+    client: HttpClient, feed_server: FeedServer
+) -> None:
+    url = feed_server.route("/f", b"?", headers={"Content-Encoding": "x\x1b]0;owned\x07\x9b"})
+    r = get(client, url)
+    assert r.error == "unsupported content-encoding: x]0;owned"
+
+
 def test_redirect_without_location_is_a_plain_response(
     client: HttpClient, feed_server: FeedServer
 ) -> None:
@@ -264,13 +295,6 @@ def test_read_timeout(feed_server: FeedServer) -> None:
         r = get(c, url)
     assert (r.status, r.error, r.body) == (None, "timed out", None)
     assert r.elapsed < 1.5
-
-
-def test_total_timeout_bounds_a_slow_redirect_chain(feed_server: FeedServer) -> None:
-    feed_server.add("/a", Reply(302, headers={"Location": "/b"}, delay=0.3))
-    feed_server.route("/b", FEED)
-    with HttpClient(total_timeout=0.1) as c:
-        assert get(c, feed_server.url("/a")).error == "timed out"
 
 
 def test_connection_refused(client: HttpClient) -> None:
@@ -501,7 +525,7 @@ def test_stopping_early_cancels_pending_work_and_leaves_no_threads(
     c.close()
     assert time.monotonic() - started < 0.5
     assert http_threads() == []
-    assert len(list(responses)) <= 1  # at most one finished before close(); then nothing
+    assert list(responses) == []  # nothing after close(), even if it had finished before
     assert len(feed_server.requests) <= 4  # the other eight were never sent
     with pytest.raises(RuntimeError, match="closed"):
         c.fetch(HttpRequest(url))
@@ -539,3 +563,5 @@ def test_dynamic_responder_sees_the_request(client: HttpClient, feed_server: Fee
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         HttpClient(per_host=0)
+    with pytest.raises(ValueError, match="total_timeout"):
+        HttpClient(total_timeout=0)
