@@ -222,7 +222,7 @@ def test_repeated_ids_are_numbered_in_document_order() -> None:
 def test_entries_without_any_identity_are_skipped_and_all_broken_is_an_error() -> None:
     feed = parse_feed(rss("<item><title>ok</title></item><item><guid> </guid></item>"), "u:")
     assert [e.title for e in feed.entries] == ["ok"]
-    assert feed.warnings == ("skipped 1 entry without id, link, title or content",)
+    assert feed.warnings == ("skipped 1 entry without id, link, title, content or media",)
     with pytest.raises(ParseError, match="no entry has an id"):
         parse_feed(rss("<item></item><item><description> </description></item>"), "u:")
 
