@@ -51,6 +51,7 @@ from pkm.seek.feeds._raw import (
 )
 
 _CORE = frozenset({el.RSS, el.ATOM, el.ATOM03})
+_RDF_ABOUT = f"{{{el.NS_RDF}}}about"
 
 
 @dataclass
@@ -74,21 +75,22 @@ class _Candidates:
     def base(self, node: Any) -> str:
         """`_elements.base` of an element of this entry, without walking up to the root for
         each of the entry's own children."""
+        value = node.get(el.XML_BASE)
         if node.getparent() is not self.item:
             return el.base(node, self.url)
-        value = node.get(el.XML_BASE)
         return self.item_base if value is None else _rebase(self.item_base, value)
 
 
 def read_entry(item: Any, url: str, flavour: str) -> _RawEntry:
     entry = _RawEntry()
     found = _Candidates(entry, url, flavour, item, el.base(item, url))
-    about = item.get(f"{{{el.NS_RDF}}}about")
+    about = item.get(_RDF_ABOUT)
     if about and about.strip():
         entry.id = about.strip()
     for child in item:
-        key, local = el.split(child)
-        date_field = DATE_FIELDS.get((key, local))
+        parts = el.split(child)
+        date_field = DATE_FIELDS.get(parts)
+        key, local = parts
         if date_field is not None:
             value = el.text(child)
             if value:
@@ -97,7 +99,7 @@ def read_entry(item: Any, url: str, flavour: str) -> _RawEntry:
             _read_core(found, child, key, local)
         elif key != el.OTHER:
             read_extension(found, child, key, local)
-    return _choose(found, item)
+    return _choose(found)
 
 
 def element_dates(item: Any) -> tuple[str | None, str | None, str | None]:
@@ -204,7 +206,7 @@ def atom_text(node: Any, base: str, is_atom03: bool) -> _Text | None:
     return _Text(value, kind, base)
 
 
-def _choose(found: _Candidates, item: Any) -> _RawEntry:
+def _choose(found: _Candidates) -> _RawEntry:
     entry = found.entry
     if found.flavour == el.RSS:
         for text in (*found.summaries, *found.media_summaries, *found.contents):
