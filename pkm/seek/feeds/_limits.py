@@ -50,6 +50,15 @@ def cut(text: str, max_bytes: int) -> str | None:
 def cut_entry(entry: _RawEntry, max_bytes: int) -> bool:
     """Cut every text of `entry` (title, content, summary, plain text) to `max_bytes`, in
     place; whether anything was cut."""
+    quarter = max_bytes // 4  # a text of at most this many characters fits: the usual case
+    content, summary = entry.content, entry.summary
+    if (
+        (content is None or len(content.value) <= quarter)
+        and (summary is None or len(summary.value) <= quarter)
+        and len(entry.title or "") <= quarter
+        and len(entry.content_text or "") <= quarter
+    ):
+        return False
     was_cut = False
     for text in {id(t): t for t in (entry.content, entry.summary) if t is not None}.values():
         shorter = cut(text.value, max_bytes)
