@@ -15,7 +15,8 @@ Three readers feed one builder, so every format comes out the same shape:
   titles, strips `<...>` from Atom `type="text"` content, leaves relative links and
   `xml:base` unresolved, and falls back to dateutil/dateparser, which fill missing date
   parts from today's date (a clock dependency).
-* Anything lxml's strict parser still rejects after a few lossless repairs goes to
+* Anything lxml's strict parser still rejects after a few lossless repairs (and, for a
+  document nested deeper than lxml allows, flattening its innermost elements) goes to
   feedparser's forgiving parser (60-90 ms per feed, so only when needed), and the feed
   carries a "recovered from malformed xml" warning.
 
@@ -33,7 +34,8 @@ Layout (read in this order):
 * `_entry`: one item or entry of that tree; `_extensions`: its content:, Dublin Core,
   Media RSS, iTunes and XHTML elements, dates, authors and enclosures; `_elements`:
   namespaces, xml:base, text and markup of single elements.
-* `_fallback`: feedparser, for XML lxml rejects.
+* `_fallback`: feedparser, for XML lxml rejects; `_feedparser`: the adjustments that make
+  feedparser read a feed the way the lxml walk does.
 * `_json`: JSON Feed.
 * `_limits`: `FeedLimits`: the newest entries of a long feed, texts cut to size.
 * `_builder`: raw feed to `ParsedFeed`: ids, sanitized HTML, plain text, titles, authors,
