@@ -222,7 +222,7 @@ def test_repeated_ids_are_numbered_in_document_order() -> None:
 def test_entries_without_any_identity_are_skipped_and_all_broken_is_an_error() -> None:
     feed = parse_feed(rss("<item><title>ok</title></item><item><guid> </guid></item>"), "u:")
     assert [e.title for e in feed.entries] == ["ok"]
-    assert feed.warnings == ("skipped 1 entry without id, link, title or content",)
+    assert feed.warnings == ("skipped 1 entry without id, link, title, content or media",)
     with pytest.raises(ParseError, match="no entry has an id"):
         parse_feed(rss("<item></item><item><description> </description></item>"), "u:")
 
@@ -386,6 +386,14 @@ def test_media_description_is_the_summary_of_youtube_entries() -> None:
         ("2024-02-05", "2024-02-05T00:00:00+00:00"),
         ("2024-02", "2024-02-01T00:00:00+00:00"),
         ("Mon Feb  5 07:30:00 2024", "2024-02-05T07:30:00+00:00"),  # asctime
+        ("2020/1/10 14:33:00", "2020-01-10T14:33:00+00:00"),  # feedparser: 1 December
+        ("2020-1-5", "2020-01-05T00:00:00+00:00"),
+        ("2020.01.10 09:00 +0100", "2020-01-10T08:00:00+00:00"),
+        ("2024/13/40", None),
+        ("Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40+00:00"),  # Portuguese
+        ("mar, 05 feb 2024 10:00:00 +0100", "2024-02-05T09:00:00+00:00"),  # Spanish
+        ("Mi, 05 Okt 2022 10:00:00 +0200", "2022-10-05T08:00:00+00:00"),  # German
+        ("5 mars 2024 10:00 GMT", "2024-03-05T10:00:00+00:00"),  # French
         ("Monday", None),  # would need today's date
         ("yesterday", None),
         ("Mon, 31 Feb 2024 07:30:00 GMT", None),

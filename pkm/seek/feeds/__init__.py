@@ -15,7 +15,8 @@ Three readers feed one builder, so every format comes out the same shape:
   titles, strips `<...>` from Atom `type="text"` content, leaves relative links and
   `xml:base` unresolved, and falls back to dateutil/dateparser, which fill missing date
   parts from today's date (a clock dependency).
-* Anything lxml's strict parser still rejects after a few lossless repairs goes to
+* Anything lxml's strict parser still rejects after a few lossless repairs (and, for a
+  document nested deeper than lxml allows, flattening its innermost elements) goes to
   feedparser's forgiving parser (60-90 ms per feed, so only when needed), and the feed
   carries a "recovered from malformed xml" warning.
 
@@ -28,11 +29,22 @@ Layout (read in this order):
 * `_raw`: the intermediate form every reader produces (`_RawFeed`, `_RawEntry`, `_Text`).
 * `_xml`: XML documents: not-a-feed checks, lossless repairs, the strict lxml parse, and
   the choice between `_tree` and `_fallback`.
-* `_tree`: the walk over a strict lxml tree for RSS 0.9x/2.0, RDF (RSS 1.0) and Atom.
-* `_fallback`: feedparser, for XML lxml rejects.
+* `_tree`: the walk over a strict lxml tree for RSS 0.9x/2.0, RDF (RSS 1.0) and Atom:
+  formats, feed metadata, which items to read.
+* `_entry`: one item or entry of that tree; `_extensions`: its content:, Dublin Core,
+  Media RSS, iTunes and XHTML elements, dates, authors and enclosures; `_elements`:
+  namespaces, xml:base, text and markup of single elements.
+* `_fallback`: feedparser, for XML lxml rejects; `_feedparser`: the adjustments that make
+  feedparser read a feed the way the lxml walk does.
 * `_json`: JSON Feed.
-* `_builder`: raw feed to `ParsedFeed`: ids, sanitized HTML, plain text, titles, authors.
+* `_limits`: `FeedLimits`: the newest entries of a long feed, texts cut to size.
+* `_builder`: raw feed to `ParsedFeed`: ids, sanitized HTML, plain text, titles, authors,
+  enclosures, control characters removed.
 * `_dates`: date strings to aware UTC datetimes.
+
+Both XML readers read the same fields (identity, title, link, dates, authors, content,
+enclosures) with the same precedence; `tests/test_corpus_feeds_differential.py` holds
+them to it over the shared corpus, with the few disagreements that must stay listed.
 """
 
 from pkm.errors import ParseError
@@ -46,7 +58,7 @@ __all__ = ["parse_feed"]
 
 
 def parse_feed(
-    body: bytes, url: str, content_type: str | None = None, *, limits: FeedLimits | None = None
+    body: bytes, url: str, content_type: str | None = None, *, limits: FeedLimits = FeedLimits()
 ) -> ParsedFeed:
     """Parse a fetched feed document.
 
@@ -55,6 +67,13 @@ def parse_feed(
         url: the URL the body came from; relative links resolve against it.
         content_type: the Content-Type header, if any; its charset is one hint among
             the BOM, the XML declaration and the bytes themselves.
+        limits: how much of the document is kept. Of a feed with more entries than
+            `limits.max_entries`, the newest are kept (by published, else updated;
+            undated entries rank after dated ones, and ties go to the earlier entry, as
+            feeds list newest first) and the rest are counted in `dropped_entries`
+            without being read. Each entry's title, content and summary are cut to
+            `limits.max_entry_bytes` UTF-8 bytes before sanitizing, counted in
+            `truncated_entries`.
 
     Returns:
         The feed with entries in document order. Deterministic: the same arguments
@@ -65,10 +84,17 @@ def parse_feed(
             JSON that is not a JSON Feed, or a feed whose entries are all unusable).
             Nothing else is raised, for any bytes.
     """
-    return _parse(body, url, content_type, use_lxml=True)
+    return _parse(body, url, content_type, use_lxml=True, limits=limits)
 
 
-def _parse(body: bytes, url: str, content_type: str | None, *, use_lxml: bool) -> ParsedFeed:
+def _parse(
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    *,
+    use_lxml: bool,
+    limits: FeedLimits = FeedLimits(),
+) -> ParsedFeed:
     """`parse_feed`, with a switch the tests use to send well-formed XML to feedparser too."""
     text, verbatim, warnings = _decode(body, _charset(content_type))
     start = _first_significant(text)
@@ -77,6 +103,13 @@ def _parse(body: bytes, url: str, content_type: str | None, *, use_lxml: bool) -
     if text[start] in "{[":
         raw = _read_json(text[start:], url)
     else:
-        raw = _read_xml(body if verbatim else None, text, url, warnings, use_lxml=use_lxml)
+        raw = _read_xml(
+            body if verbatim else None,
+            text,
+            url,
+            warnings,
+            use_lxml=use_lxml,
+            max_entries=limits.max_entries,
+        )
     raw.warnings[:0] = warnings
-    return _build(raw, url)
+    return _build(raw, url, limits)

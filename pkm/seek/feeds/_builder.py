@@ -1,30 +1,48 @@
 """The builder: a `_RawFeed` from any reader to the `ParsedFeed` pkm stores.
 
-Owns entry identity (the feed's id, else the link, else a hash of title and text; repeats
-get "#2", "#3", ...), skipping unusable entries, sanitized HTML and plain text (through
-`pkm.content`), titles, authors and the TTL. Dates come from `_dates`. Reads no
-documents, so every format comes out the same shape.
+Owns the limits (which entries are kept, texts cut before sanitizing: `_limits`), entry
+identity (the feed's id, else the link, else the first enclosure, else a hash of title and
+text; repeats get "#2", "#3", ...), skipping unusable entries, sanitized HTML and plain text
+(through `pkm.content`), titles, authors, enclosures, the TTL, and the last word on text
+from strangers: every string that leaves here has passed `strip_controls`. Dates come from
+`_dates`. Reads no documents, so every format comes out the same shape.
 """
 
 import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from html import escape
+from html import escape, unescape
 
+from pkm._util.text import strip_controls
+from pkm._util.urls import is_web_url
 from pkm.content import html_to_text, sanitize_html, text_to_summary
 from pkm.errors import ParseError
-from pkm.models import ParsedEntry, ParsedFeed
+from pkm.models import Enclosure, FeedLimits, ParsedEntry, ParsedFeed
 from pkm.seek.feeds._dates import _parse_date
-from pkm.seek.feeds._raw import _HTMLISH_RE, _RawEntry, _RawFeed, _Text, _web_url
+from pkm.seek.feeds._encoding import _fix_c1
+from pkm.seek.feeds._limits import cut, cut_entry, entry_date, newest
+from pkm.seek.feeds._raw import _HTMLISH_RE, _RawEnclosure, _RawEntry, _RawFeed, _Text, _web_url
 
 _EMAIL_NAME_RE = re.compile(r"^\s*(\S+@\S+)\s*\((.+)\)\s*$")  # RSS: "jo@example.org (Jo)"
 _NAME_EMAIL_RE = re.compile(r"^\s*(.+?)\s*(?:<\S+@\S+>|\(\S+@\S+\))\s*$")  # "Jo <jo@...>"
+_IMG_ALT_RE = re.compile(r"<img\b[^>]*?\balt=\"([^\"]*)\"")  # in sanitized HTML: quoted
+_MAX_LENGTH = 2**63 - 1  # what SQLite's INTEGER holds
+# The ASCII characters strip_controls removes (C0 but tab and newline, and DEL); C1 ones are
+# U+0080-U+009F, "\xc2\x80"-"\xc2\x9f" in UTF-8.
+_ASCII_CONTROLS = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
 
 
-def _build(raw: _RawFeed, url: str) -> ParsedFeed:
+def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
     warnings = list(dict.fromkeys(raw.warnings))
-    built = [_build_entry(raw_entry, url) for raw_entry in raw.entries]
+    raw_entries, dropped = raw.entries, raw.dropped
+    if len(raw_entries) > limits.max_entries:
+        dates = [entry_date(e.published, e.updated, e.created) for e in raw_entries]
+        keep = newest(dates, limits.max_entries)
+        dropped += len(raw_entries) - len(keep)
+        raw_entries = [raw_entries[i] for i in keep]
+    truncated = [cut_entry(e, limits.max_entry_bytes) for e in raw_entries].count(True)
+    built = [_build_entry(raw_entry, url) for raw_entry in raw_entries]
     entries = [entry for entry in built if entry is not None]
     skipped = len(built) - len(entries)
     # Repeated ids get "#2", "#3", ... in document order, skipping ids the feed itself uses,
@@ -43,62 +61,95 @@ def _build(raw: _RawFeed, url: str) -> ParsedFeed:
         if not entries:
             raise ParseError(url, "not a usable feed: no entry has an id, link, title or content")
         noun = "entry" if skipped == 1 else "entries"
-        warnings.append(f"skipped {skipped} {noun} without id, link, title or content")
+        warnings.append(f"skipped {skipped} {noun} without id, link, title, content or media")
+    title = cut(raw.title, limits.max_entry_bytes) if raw.title else None
     return ParsedFeed(
         version=raw.version,
-        title=_plain_title(raw.title, raw.title_is_html),
-        site_url=_web_url(raw.link),
+        title=_clean(_plain_title(_clean(title or raw.title), raw.title_is_html)),
+        site_url=_clean(_web_url(raw.link)),
         entries=tuple(entries),
         ttl_minutes=_ttl(raw.ttl),
         warnings=tuple(warnings),
+        dropped_entries=dropped,
+        truncated_entries=truncated,
     )
 
 
 def _build_entry(raw: _RawEntry, url: str) -> ParsedEntry | None:
-    link = _web_url(raw.link)
-    title = _plain_title(raw.title, raw.title_is_html)
+    link = _clean(_web_url(raw.link))
+    # Cleaned before and after: a control is whitespace to the title's whitespace folding.
+    title = _clean(_plain_title(_clean(raw.title), raw.title_is_html))
     content_html: str | None = None
     content_text = ""
     if raw.content is not None and raw.content.value.strip():
         content_html, content_text = _render(raw.content, url, link)
     if raw.content_text is not None:
-        content_text = _normalize_text(raw.content_text)
+        content_text = _normalize_text(_strip_controls(raw.content_text))
     if raw.summary is None or raw.summary is raw.content:
         summary_text = content_text
     else:
         summary_text = _render(raw.summary, url, link)[1] or content_text
-    entry_id = (raw.id or "").strip() or link
+    enclosures = _enclosures(raw.enclosures)
+    entry_id = _clean((raw.id or "").strip()) or link or (enclosures[0].url if enclosures else None)
     if not entry_id:
-        if not title and not content_text:
+        if not title and not content_text and not content_html:
             return None
-        digest = hashlib.sha256(f"{title or ''}\n{content_text}".encode()).hexdigest()
-        entry_id = f"sha256:{digest}"
+        # Title and text, as ever (so ids stored before stay the same); the HTML only when
+        # there is no text, so an entry that is just a picture still has an identity.
+        basis = f"{title or ''}\n{content_text}"
+        if not content_text and content_html:
+            basis += f"\n{content_html}"
+        entry_id = f"sha256:{hashlib.sha256(basis.encode()).hexdigest()}"
     return ParsedEntry(
         entry_id=entry_id,
         url=link,
         title=title,
-        author=_authors(raw.authors),
+        author=_clean(_authors(raw.authors)),
         published=_parse_date(raw.published) or _parse_date(raw.created),
         updated=_parse_date(raw.updated),
         summary=text_to_summary(summary_text) if summary_text else None,
         content_html=content_html,
         content_text=content_text,
-        tags=tuple(dict.fromkeys(raw.tags)),
+        tags=tuple(dict.fromkeys(tag for tag in map(_strip_controls, raw.tags) if tag)),
+        enclosures=enclosures,
     )
 
 
+def _clean(value: str | None) -> str | None:
+    return _strip_controls(value) if value else value
+
+
+def _strip_controls(value: str) -> str:
+    """`strip_controls`, after mapping C1 characters to the windows-1252 ones they stand
+    for, as `_encoding` does for the body, browsers do for `&#x80;`-`&#x9f;` and feedparser
+    does for every text: a reference `&#x92;` means a curly quote, not a terminal control.
+
+    With a quick way out for text that has none, the usual case: on a long entry a scan
+    of the bytes is several times faster than the regular expressions."""
+    if len(value) < 256:  # where the regular expressions are the quicker
+        return strip_controls(value if value.isascii() else _fix_c1(value))
+    data = value.encode("utf-8", errors="surrogatepass")
+    if b"\xc2" not in data and len(data.translate(None, _ASCII_CONTROLS)) == len(data):
+        return value
+    return strip_controls(_fix_c1(value))
+
+
 def _render(text: _Text, url: str, link: str | None) -> tuple[str, str]:
-    """(sanitized HTML, plain text) of an entry text.
+    """(sanitized HTML, plain text) of an entry text, both without control characters.
 
     Relative links resolve against an explicit xml:base when the feed has one, else
     against the entry's own link (what relative links in most feeds are written against),
-    else the feed URL.
+    else the feed URL. Readers only ever hand over http(s) bases.
+
+    Controls are stripped from the sanitized HTML, since a character reference (`&#27;`)
+    becomes one there; its plain text cannot bring them back (the sanitizer writes no
+    character references), so the text is not scanned again.
     """
     base = text.base if text.base != url else (link or url)
     if text.kind == "text":
-        html = _text_to_html(text.value)
-        return html, _normalize_text(text.value)
-    html = sanitize_html(text.value.strip(), base)
+        value = _strip_controls(text.value)
+        return _text_to_html(value), _normalize_text(value)
+    html = _strip_controls(sanitize_html(text.value.strip(), base))
     return html, html_to_text(html)
 
 
@@ -113,11 +164,46 @@ def _normalize_text(text: str) -> str:
 
 
 def _plain_title(value: str | None, is_html: bool) -> str | None:
+    """A title as one line of plain text.
+
+    A title that is only a picture (`<img src=".." alt="Sunset">`, as some photo and comic
+    feeds send) becomes the picture's alt text: what a reader of the page would be told in
+    its place. Without alt text it has no title, and the entry is known by its link or id.
+    """
     if not value:
         return None
     if is_html or _HTMLISH_RE.search(value):
-        value = html_to_text(sanitize_html(value))
+        html = sanitize_html(value)
+        value = html_to_text(html)
+        if not value.strip():
+            value = " ".join(unescape(alt) for alt in _IMG_ALT_RE.findall(html))
     return " ".join(value.split()) or None
+
+
+def _enclosures(raw: Iterable[_RawEnclosure]) -> tuple[Enclosure, ...]:
+    """http(s) enclosures only, once per URL in the order the readers give, type lower-case,
+    length a byte count or None. A URL given twice (an `enclosure` and a `media:content`
+    for the same file) is one enclosure, with the type and length either of them gives."""
+    found: dict[str, Enclosure] = {}
+    for enclosure in raw:
+        link = _strip_controls(enclosure.url.strip())
+        if not is_web_url(link):
+            continue
+        kind = _strip_controls(enclosure.type or "").strip().lower() or None
+        length = _length(enclosure.length)
+        seen = found.get(link)
+        if seen is not None:
+            kind, length = seen.type or kind, seen.length if seen.length is not None else length
+        found[link] = Enclosure(link, kind, length)
+    return tuple(found.values())
+
+
+def _length(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit():
+        return None  # "", "-1", "unknown", "1.5e6", "٣" (isdigit alone accepts those digits)
+    length = int(value)
+    return length if length <= _MAX_LENGTH else None
 
 
 def _ttl(value: str | None) -> int | None:
@@ -142,6 +228,13 @@ def _author_name(value: str) -> str:
 
 
 def _authors(values: Iterable[str]) -> str | None:
-    names = [_author_name(v) for v in values]
-    unique = list(dict.fromkeys(n for n in names if n))
-    return ", ".join(unique) if unique else None
+    """The authors as one string: "Jo, Al". Lists written into one element with ";" are
+    split, escaped entities decoded ("O&#8217;Brien"), and a name given twice, in any case
+    ("Jeffrey Gettleman; JEFFREY GETTLEMAN"), appears once, as first written."""
+    unique: dict[str, str] = {}
+    for value in values:
+        for part in (unescape(value) if "&" in value else value).split(";"):
+            name = _author_name(part)
+            if name:
+                unique.setdefault(name.casefold(), name)
+    return ", ".join(unique.values()) if unique else None

@@ -1,9 +1,9 @@
 """The forgiving fallback: XML that lxml's strict parser rejects, read with feedparser.
 
-Owns the call to feedparser (one patch to it, applied once at import), telling "not a
-feed" from "a malformed feed", and mapping feedparser's result onto a `_RawFeed` that
-matches what the lxml path gives for the same feed. Slow (60-90 ms a feed), so `_xml`
-only comes here when repairs fail.
+Owns the call to feedparser (adjusted in `_feedparser`), telling "not a feed" from "a
+malformed feed", and mapping feedparser's result onto a `_RawFeed` that matches what the
+lxml path gives for the same feed (`tests/test_corpus_feeds_differential.py`). Slow (60-90
+ms a feed), so `_xml` only comes here when repairs fail.
 """
 
 import io
@@ -12,17 +12,23 @@ from typing import Any, Literal
 
 import feedparser
 
+from pkm._util.urls import is_web_url
 from pkm.errors import ParseError
-from pkm.seek.feeds._raw import _HTML_TYPES, _add_tag, _join, _RawEntry, _RawFeed, _Text
+from pkm.seek.feeds._elements import flatten
+from pkm.seek.feeds._feedparser import DEMOTED
+from pkm.seek.feeds._limits import entry_date, newest
+from pkm.seek.feeds._raw import (
+    _HTML_TYPES,
+    _add_tag,
+    _join,
+    _RawEnclosure,
+    _RawEntry,
+    _RawFeed,
+    _Text,
+    _web_url,
+)
 
 _FEEDPARSER_VERSIONS = {"rss091u": "rss091", "rss091n": "rss091"}
-
-# feedparser resolves <guid> and Atom <id> text as relative URLs, so "t3_abc" (reddit) comes
-# out as "https://host/t3_abc". An id is a name, not a link, and the lxml path keeps it as
-# written; resolving it would give an entry another identity whenever a feed is malformed
-# for a day. These two classes exist only for feedparser.parse.
-for _parser_class in (feedparser.api.StrictFeedParser, feedparser.api.LooseFeedParser):
-    _parser_class.can_be_relative_uri = frozenset(_parser_class.can_be_relative_uri) - {"id"}
 # feedparser serializes XHTML content with end tags on void elements ("<br></br>"), which
 # HTML parsers read as two line breaks.
 _VOID_END_TAG_RE = re.compile(
@@ -35,7 +41,7 @@ _VOID_END_TAG_RE = re.compile(
 _SURVIVABLE = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
-def _read_with_feedparser(data: bytes, url: str) -> _RawFeed:
+def _read_with_feedparser(data: bytes, url: str, max_entries: int) -> _RawFeed:
     """Read a document lxml's strict parser rejected, with feedparser's loose parser."""
     try:
         # A stream, never bytes: given bytes, feedparser tries them as a file name first.
@@ -63,8 +69,17 @@ def _read_with_feedparser(data: bytes, url: str) -> _RawFeed:
     feed.title_is_html = dict.get(title_detail, "type") in _HTML_TYPES
     feed.link = _fp_link(info, url, is_entry=False)
     feed.ttl = dict.get(info, "ttl")
-    for item in dict.get(result, "entries") or ():
-        feed.entries.append(_fp_entry(item, url, feed.version.startswith("rss")))
+    items = list(dict.get(result, "entries") or ())
+    if len(items) > max_entries:
+        dates = [
+            entry_date(dict.get(i, "published"), dict.get(i, "updated"), dict.get(i, "created"))
+            for i in items
+        ]
+        keep = newest(dates, max_entries)
+        feed.dropped = len(items) - len(keep)
+        items = [items[i] for i in keep]
+    is_rss = feed.version.startswith("rss")
+    feed.entries = [_fp_entry(item, url, is_rss) for item in items]
     return feed
 
 
@@ -79,7 +94,7 @@ def _bozo_reason(result: Any) -> str:
     return f"malformed xml ({' '.join(str(message).split())}{where})".lower()
 
 
-def _fp_link(thing: Any, url: str, *, is_entry: bool) -> str | None:
+def _fp_link(thing: Any, url: str, *, is_entry: bool, is_rss: bool = False) -> str | None:
     """The first alternate HTML link, as the lxml path picks it.
 
     feedparser's own `link` is the last alternate link, and for a feed without one it can
@@ -93,46 +108,77 @@ def _fp_link(thing: Any, url: str, *, is_entry: bool) -> str | None:
         kind = (link.get("type") or "text/html").split(";")[0].strip().lower()
         if rel == "alternate" and kind in _HTML_TYPES and link.get("href"):
             return _join(url, link["href"])
-    value = dict.get(thing, "link")
-    if not is_entry or not value or any(link.get("href") == value for link in links):
+    if not is_entry:
         return None
-    return _join(url, value)
+    value = dict.get(thing, "link")
+    if not value and not is_rss:
+        value = dict.get(thing, "id")  # after a `<link href=""/>`, feedparser keeps no link
+    if not value or any(link.get("href") == value for link in links):
+        return None
+    # A permalink guid (RSS) is a link, relative or not; an Atom id only if it is http(s).
+    return _join(url, value) if is_rss else _web_url(value)
 
 
-def _fp_text(detail: Any, url: str) -> _Text | None:
-    if not detail or detail.get("value") is None:
+def _fp_text(detail: Any, url: str, value: Any = None) -> _Text | None:
+    """An entry text from a feedparser detail dict; `value` overrides the dict's own."""
+    if not detail:
+        return None
+    value = detail.get("value") if value is None else value
+    if value is None:
         return None
     kind: Literal["html", "text"] = "text" if detail.get("type") == "text/plain" else "html"
-    value = str(detail["value"])
+    value = str(value)
     if detail.get("type") == "application/xhtml+xml":
-        value = _VOID_END_TAG_RE.sub("", value)
-    return _Text(value, kind, str(detail.get("base") or url))
+        value = _VOID_END_TAG_RE.sub("", flatten(value))
+    base = str(detail.get("base") or "")
+    return _Text(value, kind, base if is_web_url(base) else url)
 
 
 def _fp_entry(item: Any, url: str, is_rss: bool) -> _RawEntry:
     entry = _RawEntry()
     entry.id = dict.get(item, "id")
-    entry.link = _fp_link(item, url, is_entry=True)
+    entry.link = _fp_link(item, url, is_entry=True, is_rss=is_rss)
     title_detail = dict.get(item, "title_detail") or {}
     entry.title = dict.get(item, "title")
     entry.title_is_html = dict.get(title_detail, "type") in _HTML_TYPES
-    raw_author = dict.get(item, "author")
-    if is_rss and raw_author:
-        # RSS author text as written ("jo@example.org (Jo)"): feedparser's split of it into
-        # name and email goes wrong on forms like "Jo (mailto:jo@example.org)".
-        entry.authors.append(str(raw_author))
-    else:
-        for author in dict.get(item, "authors") or ():
-            name = author.get("name") or author.get("email")
-            if name:
-                entry.authors.append(str(name))
+    for author in dict.get(item, "authors") or ():
+        name = author.get("pkm_text") or author.get("name") or author.get("email")
+        if name:
+            entry.authors.append(str(name))
+    if not entry.authors and dict.get(item, "itunes_author"):
+        entry.authors.append(str(item["itunes_author"]))
     # dict.get: FeedParserDict maps "updated" to "published" with a DeprecationWarning.
     entry.published = dict.get(item, "published")
     entry.updated = dict.get(item, "updated")
     entry.created = dict.get(item, "created")
-    contents = [c for c in dict.get(item, "content") or () if c.get("value")]
-    entry.summary = _fp_text(dict.get(item, "summary_detail"), url)
+    # `summary` is the summary feedparser settled on; `summary_detail` is overwritten by any
+    # later summary-like element, even one it did not take (a nested media:description).
+    summary = dict.get(item, "summary")
+    entry.summary = _fp_text(dict.get(item, "summary_detail"), url, summary)
+    if entry.summary is None or not entry.summary.value.strip():
+        entry.summary = _fp_text(dict.get(item, "media_description_detail"), url)
+        if entry.summary is not None and not entry.summary.value.strip():
+            entry.summary = None
+    contents = [c for c in dict.get(item, "content") or () if (c.get("value") or "").strip()]
+    # A real content element wins over a description feedparser took as content.
+    contents.sort(key=lambda c: bool(c.get(DEMOTED)))
     entry.content = _fp_text(contents[0], url) if contents else entry.summary
     for tag in dict.get(item, "tags") or ():
         _add_tag(entry, str(tag.get("term") or tag.get("label") or ""))
+    entry.enclosures = _fp_enclosures(item, url)
     return entry
+
+
+def _fp_enclosures(item: Any, url: str) -> list[_RawEnclosure]:
+    """RSS enclosures and Atom enclosure links (feedparser's `enclosures`), then Media RSS
+    `media:content` (its `media_content`)."""
+    found = []
+    for link in dict.get(item, "links") or ():
+        href = _join(url, link.get("href"))
+        if link.get("rel") == "enclosure" and href:
+            found.append(_RawEnclosure(href, link.get("type"), link.get("length")))
+    for media in dict.get(item, "media_content") or ():
+        href = _join(url, media.get("url"))
+        if href:
+            found.append(_RawEnclosure(href, media.get("type"), media.get("filesize")))
+    return found

@@ -1,7 +1,7 @@
 """JSON Feed 1.0/1.1 (https://jsonfeed.org), read by hand: feedparser cannot read it.
 
-Owns the JSON Feed fields and the leniency real feeds need (numeric ids, the 1.0 single
-`author`, HTML in `summary`, lone surrogate escapes). Produces a `_RawFeed`; no
+Owns the JSON Feed fields (attachments are its enclosures) and the leniency real feeds
+need (numeric ids, the 1.0 single `author`, HTML in `summary`, lone surrogate escapes). Produces a `_RawFeed`; no
 sanitizing or date parsing.
 """
 
@@ -10,7 +10,15 @@ import re
 from typing import Any, Literal
 
 from pkm.errors import ParseError
-from pkm.seek.feeds._raw import _HTMLISH_RE, _add_tag, _join, _RawEntry, _RawFeed, _Text
+from pkm.seek.feeds._raw import (
+    _HTMLISH_RE,
+    _add_tag,
+    _join,
+    _RawEnclosure,
+    _RawEntry,
+    _RawFeed,
+    _Text,
+)
 
 
 def _read_json(text: str, url: str) -> _RawFeed:
@@ -93,4 +101,14 @@ def _json_entry(item: dict[str, Any], url: str) -> _RawEntry:
     if content_html and content_text:
         # The publisher's own plain text beats text derived from the HTML.
         entry.content_text = content_text
+    attachments = item.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else ():
+        if isinstance(attachment, dict):
+            link = _join(url, _str(attachment.get("url")))
+            size = attachment.get("size_in_bytes")
+            length = str(size) if isinstance(size, int) and not isinstance(size, bool) else None
+            if link:
+                entry.enclosures.append(
+                    _RawEnclosure(link, _str(attachment.get("mime_type")), length)
+                )
     return entry

@@ -2,16 +2,19 @@
 `_builder` turns into `ParsedFeed`, plus the few helpers they share.
 
 Raw means as the feed gave it: text not yet sanitized, dates still strings, authors as
-written. Reads no documents and builds no `ParsedFeed`.
+written, enclosure sizes unchecked. Reads no documents and builds no `ParsedFeed`.
 """
 
 import re
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
+
+from feedparser.mixin import _FeedParserMixin
+
+from pkm._util.urls import is_web_url
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_WEB_SCHEMES = frozenset({"http", "https"})
 _HTMLISH_RE = re.compile(r"<[a-zA-Z/!?]|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
 
 
@@ -21,7 +24,14 @@ class _Text:
 
     value: str
     kind: Literal["html", "text"]
-    base: str  # the xml:base in effect, else the feed URL
+    base: str  # the xml:base in effect (always http(s)), else the feed URL
+
+
+@dataclass
+class _RawEnclosure:
+    url: str  # absolute, not yet checked for its scheme
+    type: str | None = None
+    length: str | None = None  # as written: "12345", " 12 ", "-1", "unknown"
 
 
 @dataclass
@@ -30,7 +40,7 @@ class _RawEntry:
     link: str | None = None  # absolute
     title: str | None = None
     title_is_html: bool = False
-    authors: list[str] = field(default_factory=list)  # raw: "a@b.c (Name)", "Name", ...
+    authors: list[str] = field(default_factory=list)  # raw: "a@b.c (Name)", "Name; Other", ...
     published: str | None = None  # raw date strings
     updated: str | None = None
     created: str | None = None
@@ -38,6 +48,7 @@ class _RawEntry:
     content_text: str | None = None  # the publisher's own plain text (JSON Feed)
     summary: _Text | None = None
     tags: list[str] = field(default_factory=list)
+    enclosures: list[_RawEnclosure] = field(default_factory=list)  # document order
 
 
 @dataclass
@@ -49,6 +60,7 @@ class _RawFeed:
     ttl: str | None = None
     entries: list[_RawEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    dropped: int = 0  # entries a reader left unread because of FeedLimits.max_entries
 
 
 # --- helpers the readers and the builder share ----------------------------------------------------
@@ -66,14 +78,27 @@ def _join(base: str | None, link: str | None) -> str | None:
         return None
 
 
+def _rebase(base: str, value: str | None) -> str:
+    """`base` moved by an xml:base value, unless the result would not be an http(s) URL.
+
+    A base of `javascript:`, `data:`, `vbscript:` or blank (entity-encoded or with a tab
+    inside, read as a browser reads it) would turn every relative link under it, even
+    `href=""`, into that scheme; such a base is ignored and the enclosing one stays.
+    """
+    joined = _join(base, value)
+    return joined if joined is not None and is_web_url(joined) else base
+
+
+def _looks_like_html(text: str) -> bool:
+    """Whether plain text in an RSS feed is really HTML, as feedparser guesses it (a closing
+    tag or an entity, and only known HTML tags and entities): podcast feeds put HTML and
+    double-escaped `&amp;amp;` in `itunes:summary`. feedparser's own test, so that both
+    readers guess the same."""
+    return bool(_FeedParserMixin.looks_like_html(text))
+
+
 def _web_url(link: str | None) -> str | None:
-    if not link:
-        return None
-    try:
-        scheme = urlsplit(link).scheme.lower()
-    except ValueError:
-        return None
-    return link if scheme in _WEB_SCHEMES else None
+    return link if link and is_web_url(link) else None
 
 
 def _add_tag(entry: _RawEntry, value: str) -> None:

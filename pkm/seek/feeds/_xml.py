@@ -2,7 +2,8 @@
 
 Owns telling an HTML page or junk from an XML feed, turning the text back into UTF-8
 bytes, dropping a DOCTYPE, lossless repairs (HTML entity names, bare `&`, forbidden
-control characters) and lxml's strict parse, which never loads DTDs or the network.
+control characters), flattening documents nested deeper than lxml allows, and lxml's
+strict parse, which never loads DTDs, expands entities or touches the network.
 A document that parses goes to the tree walk in `_tree`; one that still does not goes to
 feedparser in `_fallback`. Reading the elements themselves is not done here.
 """
@@ -35,10 +36,27 @@ _BARE_AMP_RE = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,8};|#[xX][0
 _XML_ILLEGAL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _CHAR_REF_RE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+# Markup tokens of a well-formed document, for counting element depth: sections that may
+# contain "<" (CDATA, comments, processing instructions, declarations), end tags, and start
+# tags (attribute values may contain ">").
+_TOKEN_RE = re.compile(
+    rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>|<![^>]*>|(</)[^>]*>"
+    rb"""|<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""",
+    re.S,
+)
+# lxml's strict parser (with huge_tree) refuses documents nested deeper than 2048 elements;
+# deeper ones are flattened to this depth first (see `_flatten_deep`).
+_MAX_DOCUMENT_DEPTH = 1000
 
 
 def _read_xml(
-    utf8_body: bytes | None, text: str, url: str, warnings: list[str], *, use_lxml: bool
+    utf8_body: bytes | None,
+    text: str,
+    url: str,
+    warnings: list[str],
+    *,
+    use_lxml: bool,
+    max_entries: int,
 ) -> _RawFeed:
     """Read an XML feed: strict lxml tree if possible, feedparser's loose parser if not.
 
@@ -59,19 +77,23 @@ def _read_xml(
         data = _utf8_document(text[start:])
     data = _strip_doctype(data)
 
-    root = _strict_parse(data) if use_lxml else None
+    root, error = _strict_parse(data) if use_lxml else (None, "")
     if root is None and use_lxml:
         repaired = _repair(data)
         if repaired != data:
-            root = _strict_parse(repaired)
+            root, error = _strict_parse(repaired)
             if root is not None:
                 warnings.append(
                     "repaired xml: undeclared entities, bare ampersands or control characters"
                 )
             data = repaired
+    if root is None and "depth" in error.lower():
+        root, _ = _strict_parse(_flatten_deep(data, _MAX_DOCUMENT_DEPTH))
+        if root is not None:
+            warnings.append(f"flattened elements nested deeper than {_MAX_DOCUMENT_DEPTH}")
     if root is None:
-        return _read_with_feedparser(data, url)
-    return _read_tree(root, url)
+        return _read_with_feedparser(data, url, max_entries)
+    return _read_tree(root, url, max_entries)
 
 
 def _utf8_document(text: str) -> bytes:
@@ -98,8 +120,14 @@ def _strip_doctype(data: bytes) -> bytes:
     return data[:pos] + data[match.end() :]
 
 
-def _strict_parse(data: bytes) -> Any | None:
-    """The root element, or None if the document is not well-formed XML."""
+def _strict_parse(data: bytes) -> tuple[Any | None, str]:
+    """(The root element, "") or (None, why) if the document is not well-formed XML.
+
+    `huge_tree` lifts libxml2's limits on a text node (10 MB) and on depth (256, now
+    2048): a long podcast transcript must not send a feed to the slow fallback. Nothing
+    it guards against applies here: entities are never expanded, DTDs never loaded, and
+    the body's size is capped by the fetcher.
+    """
     parser = etree.XMLParser(
         recover=False,
         resolve_entities=False,
@@ -108,11 +136,37 @@ def _strict_parse(data: bytes) -> Any | None:
         remove_comments=True,
         remove_pis=True,
         collect_ids=False,
+        huge_tree=True,
     )
     try:
-        return etree.fromstring(data, parser)
-    except (etree.LxmlError, ValueError):
-        return None
+        return etree.fromstring(data, parser), ""
+    except (etree.LxmlError, ValueError) as exc:
+        return None, str(exc)
+
+
+def _flatten_deep(data: bytes, limit: int) -> bytes:
+    """The document with the tags of elements nested deeper than `limit` dropped, their
+    text kept in the element at the limit. For a document lxml refused only for its depth
+    (so otherwise well-formed): one pass, linear in its size."""
+    parts = []
+    depth = 0
+    pos = 0
+    for match in _TOKEN_RE.finditer(data):
+        token = match.group(0)
+        if token[1:2] in (b"!", b"?"):
+            continue  # CDATA, comment, PI or declaration: kept as they are
+        if match.group(1):  # an end tag
+            depth -= 1
+            keep = depth < limit
+        else:
+            keep = depth < limit
+            if not token.endswith(b"/>"):
+                depth += 1
+        if not keep:
+            parts.append(data[pos : match.start()])
+            pos = match.end()
+    parts.append(data[pos:])
+    return b"".join(parts)
 
 
 def _repair(data: bytes) -> bytes:
