@@ -7,7 +7,6 @@ database, the terminal and later published digests never carry scripts, event ha
 `decode_html` turns the bytes of a page into text the way a browser would.
 """
 
-import codecs
 import re
 import threading
 from collections import Counter
@@ -19,6 +18,7 @@ import nh3
 
 from pkm._util.text import strip_controls
 from pkm._util.urls import LINK_SCHEMES, is_web_url, url_scheme
+from pkm._util.web import SNIFF_BYTES, bom_codec, charset_label, codec_for_label
 
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "poster"})
 _CLEAN_CONTENT_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
@@ -80,16 +80,10 @@ _IMPLIED_END_TAGS = frozenset(
     ]
 )
 
-# The HTML standard's prescan looks at the first 1024 bytes; real pages put a long <head>
-# before the meta, so look a little further.
-_SNIFF_BYTES = 4096
 _META_CHARSET_RE = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
 )
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]+)""")
-_CONTENT_TYPE_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
-# WHATWG Encoding: these labels all mean windows-1252 on the web.
-_WINDOWS_1252_ALIASES = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252"})
 
 # Elements after which plain text needs a line break, so words of adjacent blocks never merge.
 _BLOCK_TAGS = frozenset(
@@ -309,13 +303,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     A declared charset that does not fit the bytes is skipped rather than trusted, and the
     last resort replaces undecodable bytes, so this never fails.
     """
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace")
+    if bom := bom_codec(body):
+        return body[bom[0] :].decode(bom[1], errors="replace")
 
     # Valid UTF-8 wins over a declared charset: a server that labels everything
     # iso-8859-1 while serving UTF-8, or a page converted to UTF-8 that kept its old
@@ -327,39 +316,21 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         except UnicodeDecodeError:
             pass
 
-    labels: list[str] = []
-    if content_type and (header := _CONTENT_TYPE_CHARSET_RE.search(content_type)):
-        labels.append(header.group(1))
-    head = body[:_SNIFF_BYTES]
+    labels = [charset_label(content_type)]
+    head = body[:SNIFF_BYTES]
     for pattern in (_XML_ENCODING_RE, _META_CHARSET_RE):
         if declared := pattern.search(head):
             labels.append(declared.group(1).decode("ascii"))
     labels.append("utf-8")
 
     for label in labels:
-        codec = _codec_name(label)
+        codec = codec_for_label(label)
         if codec is None:
             continue
+        if codec.startswith("utf-16"):
+            codec = "utf-8"  # a page that could be read far enough to find this is not UTF-16
         try:
             return body.decode(codec)
         except UnicodeDecodeError:
             continue  # the page does not decode as its declared charset
     return body.decode("cp1252", errors="replace")
-
-
-def _codec_name(label: str) -> str | None:
-    """Python's codec for a web charset label, following the WHATWG Encoding mappings
-    that matter in practice; None for labels Python does not know."""
-    try:
-        name = codecs.lookup(label.strip().lower()).name
-    except LookupError:
-        return None
-    if name.replace("-", "_") in _WINDOWS_1252_ALIASES:
-        return "cp1252"
-    # A page that could be read far enough to find a UTF-16 label is not UTF-16.
-    if name.startswith("utf-16"):
-        return "utf-8"
-    # Browsers read GB2312 and GBK labels as their superset GB18030.
-    if name in ("gb2312", "gbk"):
-        return "gb18030"
-    return name

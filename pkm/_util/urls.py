@@ -116,15 +116,21 @@ def normalize_feed_url(text: str) -> str:
     `feed://host/x` (and `rss:`, `pcast:`, `itpc:`) is `http://host/x`, `feed:https://host/x`
     is `https://host/x`, and a bare `host/x` is `https://host/x`. Anything else is returned
     stripped and otherwise unchanged."""
-    text = text.strip()
+    text = unwrap_feed_scheme(text.strip())
     scheme = url_scheme(text)
-    if scheme in _FEED_SCHEMES:
-        rest = text.split(":", 1)[1]
-        if url_scheme(rest) in WEB_SCHEMES:
-            return rest
-        return "http:" + rest if rest.startswith("//") else "http://" + rest
     if (scheme is None or "." in scheme or scheme == "localhost") and _HOST_LIKE_RE.match(text):
         host = re.split(r"[:/?#]", text, maxsplit=1)[0]
         if "/" in text or host.rsplit(".", 1)[-1].lower() not in _FILE_EXTENSIONS:
             return "https://" + text
     return text
+
+
+def unwrap_feed_scheme(url: str) -> str:
+    """`feed://host/x` (`rss:`, `pcast:`, `itpc:`) as `http://host/x`, `feed:https://host/x` as
+    `https://host/x`; anything else unchanged."""
+    if url_scheme(url) not in _FEED_SCHEMES:
+        return url
+    rest = url.split(":", 1)[1]
+    if url_scheme(rest) in WEB_SCHEMES:
+        return rest
+    return "http:" + rest if rest.startswith("//") else "http://" + rest

@@ -19,6 +19,8 @@ from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from pkm._util.text import one_line, strip_controls
+from pkm._util.urls import WEB_SCHEMES, unwrap_feed_scheme, url_scheme
+from pkm._util.web import HTML_TYPES, SNIFF_BYTES, XML_TYPES, bom_codec, media_type
 from pkm.content import decode_html
 from pkm.models import FeedLink
 
@@ -42,7 +44,7 @@ _FEED_TYPES = {
 # Generic types that a feed is sometimes served as, accepted only with a feed-looking href
 # (or, for JSON, title): WordPress advertises its REST API as rel=alternate application/json.
 _JSON_MAYBE = frozenset({"application/json"})
-_XML_MAYBE = frozenset({"application/xml", "text/xml"})
+_XML_MAYBE = XML_TYPES
 _FEEDISH_HREF_RE = re.compile(r"rss|atom|feed|rdf|index\.xml", re.IGNORECASE)
 _NOT_A_FEED_HREF_RE = re.compile(r"/wp-json/|oembed", re.IGNORECASE)
 
@@ -57,12 +59,8 @@ _FORMAT_WORDS_RE = re.compile(
     r"\b(rss|atom|json|rdf|xml|feeds?|syndication|\d+(\.\d+)*)\b|\W+", re.IGNORECASE
 )
 
-_WEB_SCHEMES = frozenset({"http", "https"})
-_LOCAL_SCHEMES = frozenset({"http", "https", "file"})
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_NOT_HTML_TYPES = frozenset({*_FEED_TYPES, *_JSON_MAYBE, *_XML_MAYBE})
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-_SNIFF_BYTES = 4096
+_LOCAL_SCHEMES = WEB_SCHEMES | {"file"}
+_NOTHTML_TYPES = frozenset({*_FEED_TYPES, *_JSON_MAYBE, *_XML_MAYBE})
 # What a body starts with, after a BOM, blanks, processing instructions (the XML declaration,
 # xml-stylesheet) and comments.
 _PROLOG_RE = re.compile(r"\s*(?:(?:<\?.*?\?>|<!--.*?-->)\s*)*", re.DOTALL)
@@ -127,7 +125,7 @@ def find_feed_links(
     base = _document_base(root, base_url)
     candidates: list[_Candidate] = []
     seen: set[str] = set()
-    for link in _feed_links(root, base, allow_file=_scheme(base_url) == "file"):
+    for link in _feed_links(root, base, allow_file=url_scheme(base_url) == "file"):
         if link.url in seen:
             continue
         seen.add(link.url)
@@ -175,10 +173,10 @@ def looks_like_html(body: bytes, content_type: str | None) -> bool:
         return True
     if text.lstrip().startswith("<?xml"):  # XML, and not XHTML: an Atom entry, a sitemap...
         return False
-    mime = _mime(content_type)
-    if mime in _HTML_TYPES:
+    mime = media_type(content_type)
+    if mime in HTML_TYPES:
         return True
-    if mime in _NOT_HTML_TYPES or mime.endswith(("+xml", "+json")):
+    if mime in _NOTHTML_TYPES or mime.endswith(("+xml", "+json")):
         return False
     return bool(_HTML_ANYWHERE_RE.search(start))
 
@@ -191,13 +189,13 @@ def _feed_links(root: "etree._Element", base: str, *, allow_file: bool) -> Itera
         href = str(element.get("href") or "").strip()
         if not href:
             continue
-        mime = _mime(element.get("type"))
+        mime = media_type(element.get("type"))
         title = one_line(str(element.get("title") or "")) or None
         if not _is_feed_type(mime, href, title):
             continue
         url = _resolve(base, href)
         # A web page must not point pkm at local files; a local page may.
-        if url is None or _scheme(url) not in (_LOCAL_SCHEMES if allow_file else _WEB_SCHEMES):
+        if url is None or url_scheme(url) not in (_LOCAL_SCHEMES if allow_file else WEB_SCHEMES):
             continue
         if strip_controls(url) != url or "\t" in url or "\n" in url:
             continue  # no URL with control characters is ever stored or printed
@@ -235,7 +233,7 @@ def _document_base(root: "etree._Element", base_url: str) -> str:
             resolved = _resolve(base_url, href)
             # A `javascript:` base would make every feed link a script: ignored, as browsers
             # ignore a base they cannot use.
-            if resolved is not None and _scheme(resolved) in _LOCAL_SCHEMES:
+            if resolved is not None and url_scheme(resolved) in _LOCAL_SCHEMES:
                 return resolved
             return base_url
     return base_url
@@ -243,20 +241,11 @@ def _document_base(root: "etree._Element", base_url: str) -> str:
 
 def _resolve(base: str, href: str) -> str | None:
     """Absolute URL without fragment; `feed://host/x` and `feed:https://host/x` unwrapped."""
-    if href[:5].lower() == "feed:":
-        rest = href[5:]
-        href = rest if _scheme(rest) in {"http", "https"} else "http:" + rest
+    href = unwrap_feed_scheme(href)
     try:
         return urldefrag(urljoin(base, href)).url
     except ValueError:  # e.g. an unbalanced IPv6 bracket in the host
         return None
-
-
-def _scheme(url: str) -> str:
-    try:
-        return urlsplit(url).scheme.lower()
-    except ValueError:
-        return ""
 
 
 def _path_and_query(url: str) -> str:
@@ -267,14 +256,8 @@ def _path_and_query(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def _mime(content_type: object) -> str:
-    """`Application/RSS+XML; charset=utf-8` -> `application/rss+xml`."""
-    return str(content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _sniff_text(body: bytes) -> str:
-    head = body[:_SNIFF_BYTES]
-    for bom, codec in _BOMS:
-        if head.startswith(bom):
-            return head[len(bom) :].decode(codec, errors="replace")
+    head = body[:SNIFF_BYTES]
+    if bom := bom_codec(head):
+        return head[bom[0] :].decode(bom[1], errors="replace")
     return head.decode("latin-1")  # markup is ASCII; any byte maps to some character

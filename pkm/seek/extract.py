@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 from pkm._util.text import strip_controls
 from pkm._util.urls import LINK_SCHEMES, is_web_url, url_scheme
+from pkm._util.web import HTML_TYPES, XML_TYPES, media_type
 from pkm.content import decode_html, sanitize_html
 from pkm.errors import ParseError
 from pkm.models import Article
@@ -63,7 +64,6 @@ _MIN_TEXT_CHARS = 200
 _MD_LINK_TARGET_RE = re.compile(r"\]\((?:<[^>]*>|[^)\s]*)\)")
 
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^\s]", re.IGNORECASE)
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
 _WHITESPACE_RE = re.compile(r"\s+")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
@@ -94,8 +94,8 @@ def extract_article(
     Raises:
         ParseError: the body is not HTML, or no article text could be found in it.
     """
-    mime = _mime_type(content_type)
-    if mime is not None and mime not in _HTML_TYPES and not mime.startswith("text/"):
+    mime = media_type(content_type)
+    if mime and mime not in HTML_TYPES | XML_TYPES and not mime.startswith("text/"):
         raise ParseError(url, f"not an HTML page ({mime})")
     text = html if isinstance(html, str) else decode_html(html, content_type)
     text = strip_controls(text)
@@ -144,13 +144,6 @@ def extract_article(
         html=article_html.strip() or None,
         site_name=_clean(document.sitename),
     )
-
-
-def _mime_type(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    mime = content_type.split(";", 1)[0].strip().lower()
-    return mime or None
 
 
 def _absolutize_links(tree: Any, url: str) -> str:

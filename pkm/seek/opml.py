@@ -19,19 +19,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from html.entities import html5 as _HTML5_ENTITIES
 
 from lxml import etree  # type: ignore[import-untyped]
 
 from pkm._util.text import strip_controls
+from pkm._util.xml import repair_xml
 from pkm.errors import InvalidInputError
 from pkm.models import OutlineSource
 
 __all__ = ["parse_opml", "render_opml"]
 
-# An `&` that starts a well-formed reference, or a bare one (group 1 is then None).
-_AMPERSAND_RE = re.compile(rb"&(?:(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9._-]*);)?")
-_XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML_CHAR_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # OPML 2.0 `category`: comma-separated, slash-delimited category strings ("/Tech/Python,news").
@@ -151,12 +148,12 @@ class _Found:
 
 
 def _parse_xml(data: bytes) -> "etree._Element":
-    """Parse strictly; on failure retry with `_repair`, then with `_salvage_outlines` too."""
+    """Parse strictly; on failure retry with `repair_xml`, then with `_salvage_outlines` too."""
     try:
         root = etree.fromstring(data, _safe_parser())
     except etree.XMLSyntaxError as error:
         root = None
-        repaired = _repair(data)
+        repaired = repair_xml(data)
         tried = {data}
         for attempt in (repaired, _salvage_outlines(repaired)):
             if attempt in tried:
@@ -192,31 +189,6 @@ def _describe(error: "etree.XMLSyntaxError") -> str:
     """lxml's message ("Premature end of data in tag body line 3, line 9, column 1"), one line."""
     lines = str(error.msg or error).splitlines()
     return lines[0] if lines else "malformed XML"
-
-
-def _repair(data: bytes) -> bytes:
-    """Fix what hand-written and older exports get wrong: leading blanks, HTML entities, bare `&`.
-
-    Only byte-oriented, ASCII-compatible encodings are touched; UTF-16/32 files are
-    returned unchanged (a `&` byte there is not an ampersand).
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
-        return data
-    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    text = data[len(bom) :].lstrip()
-    return bom + _AMPERSAND_RE.sub(_fix_reference, text)
-
-
-def _fix_reference(match: "re.Match[bytes]") -> bytes:
-    name = match.group(1)
-    if name is None:  # a bare "&", as in an unescaped query string
-        return b"&amp;"
-    if name.startswith(b"#") or name in _XML_PREDEFINED:
-        return match.group(0)
-    replacement = _HTML5_ENTITIES.get(name.decode("ascii") + ";")
-    if replacement is None:  # unknown entity: keep it as literal text
-        return b"&amp;" + name + b";"
-    return "".join(f"&#{ord(char)};" for char in replacement).encode("ascii")
 
 
 def _salvage_outlines(data: bytes) -> bytes:

@@ -47,10 +47,11 @@ enclosures) with the same precedence; `tests/test_corpus_feeds_differential.py` 
 them to it over the shared corpus, with the few disagreements that must stay listed.
 """
 
+from pkm._util.web import charset_label
 from pkm.errors import ParseError
 from pkm.models import FeedLimits, ParsedFeed
 from pkm.seek.feeds._builder import _build
-from pkm.seek.feeds._encoding import _charset, _decode, _first_significant
+from pkm.seek.feeds._encoding import _decode, _first_significant
 from pkm.seek.feeds._json import _read_json
 from pkm.seek.feeds._xml import _read_xml
 
@@ -96,7 +97,7 @@ def _parse(
     limits: FeedLimits = FeedLimits(),
 ) -> ParsedFeed:
     """`parse_feed`, with a switch the tests use to send well-formed XML to feedparser too."""
-    text, verbatim, warnings = _decode(body, _charset(content_type))
+    text, verbatim, warnings = _decode(body, charset_label(content_type))
     start = _first_significant(text)
     if start is None:
         raise ParseError(url, "not a feed: empty document")

@@ -5,51 +5,15 @@ charset, then a guess) and the mapping of stray C1 control characters to windows
 Knows nothing about feed formats; rewriting the XML declaration to match is `_xml`'s job.
 """
 
-import codecs
 import re
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+from pkm._util.web import bom_codec, codec_for_label
+
 _XML_DECL_RE = re.compile(rb"""^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
-_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.I)
-# Labels browsers (WHATWG Encoding) read as a superset; decoding with the superset never
-# breaks a document that is really in the subset.
-_SUPERSETS = {
-    "ascii": "cp1252",
-    "latin-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "euc_kr": "cp949",
-    "shift_jis": "cp932",
-}
 # C1 control characters are never meant in feed text: they are windows-1252 bytes that
 # went through an iso-8859-1 label. Map them the way browsers do (undefined ones go).
 _C1_MAP = {b: (bytes([b]).decode("cp1252", errors="ignore") or None) for b in range(0x80, 0xA0)}
 _C1_RE = re.compile("[\x80-\x9f]")
-
-
-def _charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    match = _CHARSET_RE.search(content_type)
-    return match.group(1) if match else None
-
-
-def _codec(label: str | None) -> str | None:
-    """Python's codec name for an encoding label, or None if Python has no such text codec."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    return _SUPERSETS.get(name, name)
 
 
 def _try_decode(data: bytes, codec: str | None) -> str | None:
@@ -70,17 +34,15 @@ def _decode(body: bytes, http_charset: str | None) -> tuple[str, bool, list[str]
     UTF-8 with replacement if most non-ASCII bytes form UTF-8, else windows-1252.
     """
     warnings: list[str] = []
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            data = body[len(bom) :]
-            return _fix_c1(data.decode(codec, errors="replace")), False, warnings
+    if bom := bom_codec(body):
+        return _fix_c1(body[bom[0] :].decode(bom[1], errors="replace")), False, warnings
     if body[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte-order mark
         codec = "utf-16-le" if body[0] else "utf-16-be"
         return _fix_c1(body.decode(codec, errors="replace")), False, warnings
 
     declared_match = _XML_DECL_RE.match(body[:512])
     declared_label = declared_match.group(1).decode("ascii") if declared_match else None
-    declared = _codec(declared_label)
+    declared = codec_for_label(declared_label)
     text = _try_decode(body, "utf-8")
     if text is not None:
         if declared not in (None, "utf-8") and not body.isascii():
@@ -90,7 +52,7 @@ def _decode(body: bytes, http_charset: str | None) -> tuple[str, bool, list[str]
         verbatim = fixed is text and (declared_label is None or declared == "utf-8")
         return fixed, verbatim, warnings
     for label in (declared_label, http_charset):
-        candidate = _codec(label)
+        candidate = codec_for_label(label)
         if candidate in ("utf-8", "utf-16", "utf-32"):
             continue  # already tried, or not what these bytes are
         text = _try_decode(body, candidate)

@@ -31,6 +31,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pkm._util.web import HTML_TYPES
 from pkm.seek.feeds import _elements as el
 from pkm.seek.feeds._extensions import (
     DATE_FIELDS,
@@ -39,7 +40,6 @@ from pkm.seek.feeds._extensions import (
     read_extension,
 )
 from pkm.seek.feeds._raw import (
-    _HTML_TYPES,
     _add_tag,
     _join,
     _looks_like_html,
@@ -166,7 +166,7 @@ def _read_link(found: _Candidates, link: Any) -> None:
         add_enclosure(found.entry.enclosures, link, found.base(link), "length")
     elif found.entry.link is None and rel == "alternate" and href.strip():
         kind = (link.get("type") or "text/html").split(";")[0].strip().lower()
-        if kind in _HTML_TYPES:
+        if kind in HTML_TYPES:
             found.entry.link = _join(found.base(link), href)
 
 

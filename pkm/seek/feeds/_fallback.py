@@ -13,12 +13,12 @@ from typing import Any, Literal
 import feedparser
 
 from pkm._util.urls import is_web_url
+from pkm._util.web import HTML_TYPES
 from pkm.errors import ParseError
 from pkm.seek.feeds._elements import flatten
 from pkm.seek.feeds._feedparser import DEMOTED
 from pkm.seek.feeds._limits import entry_date, newest
 from pkm.seek.feeds._raw import (
-    _HTML_TYPES,
     _add_tag,
     _join,
     _RawEnclosure,
@@ -66,7 +66,7 @@ def _read_with_feedparser(data: bytes, url: str, max_entries: int) -> _RawFeed:
     info = dict.get(result, "feed") or {}
     title_detail = dict.get(info, "title_detail") or {}
     feed.title = dict.get(info, "title")
-    feed.title_is_html = dict.get(title_detail, "type") in _HTML_TYPES
+    feed.title_is_html = dict.get(title_detail, "type") in HTML_TYPES
     feed.link = _fp_link(info, url, is_entry=False)
     feed.ttl = dict.get(info, "ttl")
     items = list(dict.get(result, "entries") or ())
@@ -106,7 +106,7 @@ def _fp_link(thing: Any, url: str, *, is_entry: bool, is_rss: bool = False) -> s
     for link in links:
         rel = link.get("rel") or "alternate"
         kind = (link.get("type") or "text/html").split(";")[0].strip().lower()
-        if rel == "alternate" and kind in _HTML_TYPES and link.get("href"):
+        if rel == "alternate" and kind in HTML_TYPES and link.get("href"):
             return _join(url, link["href"])
     if not is_entry:
         return None
@@ -140,7 +140,7 @@ def _fp_entry(item: Any, url: str, is_rss: bool) -> _RawEntry:
     entry.link = _fp_link(item, url, is_entry=True, is_rss=is_rss)
     title_detail = dict.get(item, "title_detail") or {}
     entry.title = dict.get(item, "title")
-    entry.title_is_html = dict.get(title_detail, "type") in _HTML_TYPES
+    entry.title_is_html = dict.get(title_detail, "type") in HTML_TYPES
     for author in dict.get(item, "authors") or ():
         name = author.get("pkm_text") or author.get("name") or author.get("email")
         if name:

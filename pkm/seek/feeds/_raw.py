@@ -14,7 +14,6 @@ from feedparser.mixin import _FeedParserMixin
 
 from pkm._util.urls import is_web_url
 
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTMLISH_RE = re.compile(r"<[a-zA-Z/!?]|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
 
 

@@ -9,11 +9,12 @@ produces a `_RawFeed` and nothing more: no sanitizing, no date parsing, no ids i
 
 from typing import Any
 
+from pkm._util.web import HTML_TYPES
 from pkm.errors import ParseError
 from pkm.seek.feeds import _elements as el
 from pkm.seek.feeds._entry import atom_text, element_dates, read_entry
 from pkm.seek.feeds._limits import entry_date, newest
-from pkm.seek.feeds._raw import _HTML_TYPES, _join, _RawFeed
+from pkm.seek.feeds._raw import _join, _RawFeed
 
 _RSS_VERSIONS = {"0.91": "rss091", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
 
@@ -115,7 +116,7 @@ def _read_rss_channel(channel: Any, feed: _RawFeed, url: str, items: list[Any]) 
 def _is_alternate(link: Any) -> bool:
     rel = (link.get("rel") or "alternate").strip().lower()
     kind = (link.get("type") or "text/html").split(";")[0].strip().lower()
-    return rel == "alternate" and kind in _HTML_TYPES and bool((link.get("href") or "").strip())
+    return rel == "alternate" and kind in HTML_TYPES and bool((link.get("href") or "").strip())
 
 
 def _read_atom(root: Any, version: str, url: str) -> tuple[_RawFeed, list[Any]]:

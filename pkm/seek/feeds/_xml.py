@@ -9,11 +9,11 @@ feedparser in `_fallback`. Reading the elements themselves is not done here.
 """
 
 import re
-from html.entities import html5
 from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from pkm._util.xml import repair_xml
 from pkm.errors import ParseError
 from pkm.seek.feeds._encoding import _first_significant
 from pkm.seek.feeds._fallback import _read_with_feedparser
@@ -30,12 +30,6 @@ _HTML_PAGE_RE = re.compile(
 _XML_START_RE = re.compile(r"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:RDF[\s>]")
 _PROLOG_RE = re.compile(rb"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)*", re.S)
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE\s[^>\[]*(?:\[.*?\]\s*)?>", re.S | re.I)
-_CDATA_SPLIT_RE = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.S)
-_ENTITY_RE = re.compile(rb"&([A-Za-z][A-Za-z0-9]{0,31});")
-_BARE_AMP_RE = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)")
-_XML_ILLEGAL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
-_CHAR_REF_RE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
 # Markup tokens of a well-formed document, for counting element depth: sections that may
 # contain "<" (CDATA, comments, processing instructions, declarations), end tags, and start
 # tags (attribute values may contain ">").
@@ -79,7 +73,7 @@ def _read_xml(
 
     root, error = _strict_parse(data) if use_lxml else (None, "")
     if root is None and use_lxml:
-        repaired = _repair(data)
+        repaired = repair_xml(data)
         if repaired != data:
             root, error = _strict_parse(repaired)
             if root is not None:
@@ -107,7 +101,7 @@ def _strip_doctype(data: bytes) -> bytes:
     """Drop a DOCTYPE in the prolog.
 
     Feeds only use it to declare HTML entities (the RSS 0.91 DTD); we never load DTDs and
-    never expand declared entities (billion laughs), and `_repair` maps HTML entity names.
+    never expand declared entities (billion laughs), and `repair_xml` maps HTML entity names.
     """
     head = data[:4096]
     if b"<!DOCTYPE" not in head and b"<!doctype" not in head.lower():
@@ -167,44 +161,3 @@ def _flatten_deep(data: bytes, limit: int) -> bytes:
             pos = match.end()
     parts.append(data[pos:])
     return b"".join(parts)
-
-
-def _repair(data: bytes) -> bytes:
-    """Lossless fixes for the usual ways real feeds are not XML, outside CDATA sections.
-
-    HTML entity names (`&nbsp;`) become character references, bare `&` becomes `&amp;`,
-    and control characters XML forbids are dropped, as literals or as references (a
-    reference to a surrogate would otherwise reach feedparser, which cannot encode it).
-    """
-
-    def entity(match: re.Match[bytes]) -> bytes:
-        name = match.group(1)
-        if name in _XML_ENTITIES:
-            return match.group(0)
-        chars = html5.get(name.decode("ascii") + ";")
-        if chars is None:
-            return match.group(0)
-        return b"".join(b"&#%d;" % ord(ch) for ch in chars)
-
-    def char_ref(match: re.Match[bytes]) -> bytes:
-        hex_digits, digits = match.groups()
-        code = int(hex_digits, 16) if hex_digits else int(digits)
-        return match.group(0) if _xml_char(code) else b"&#xFFFD;"
-
-    parts = _CDATA_SPLIT_RE.split(data)
-    for i in range(0, len(parts), 2):
-        part = _ENTITY_RE.sub(entity, parts[i])
-        part = _CHAR_REF_RE.sub(char_ref, part)
-        part = _BARE_AMP_RE.sub(b"&amp;", part)
-        parts[i] = _XML_ILLEGAL_RE.sub(b"", part)
-    return b"".join(parts)
-
-
-def _xml_char(code: int) -> bool:
-    """Whether XML 1.0 allows this code point in a document."""
-    return (
-        code in (0x9, 0xA, 0xD)
-        or 0x20 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or 0x10000 <= code <= 0x10FFFF
-    )
