@@ -70,3 +70,39 @@ def test_json_output_escapes_what_it_carries(run, feed_server: FeedServer) -> No
     raw = run("seek", "add", url, "--json").stdout
     raw += run("sense", "inbox", "--json").stdout + run("seek", "list", "--json").stdout
     assert "\x1b" not in raw and "\x07" not in raw and "\x9b" not in raw
+
+
+def test_what_is_stored_has_no_control_characters(run, feed_server: FeedServer, home: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    run("seek", "add", evil_json_feed(feed_server))
+    with sqlite3.connect(home / "pkm.db") as db:
+        rows = db.execute(
+            "SELECT title, author, summary, content_text, content_html, guid FROM items"
+            " UNION ALL SELECT title, url, site_url, last_error, '', '' FROM sources"
+            " UNION ALL SELECT entry_id, '', '', '', '', '' FROM item_sources"
+        ).fetchall()
+    for row in rows:
+        for value in row:
+            assert_printable(value or "")
+
+
+def test_caps_hold_and_the_run_says_so(run, feed_server: FeedServer, home: Path) -> None:  # type: ignore[no-untyped-def]
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "pkm.toml").write_text("[seek]\nmax_entries = 50\nmax_entry_kb = 2\n")
+    items = "".join(
+        f"<item><guid>{n}</guid><title>Entry {n}</title>"
+        f"<pubDate>Mon, {1 + n % 28:02d} Dec 2025 {n % 24:02d}:00:00 GMT</pubDate>"
+        f"<description>{'word ' * (2000 if n == 1 else 3)}</description></item>"
+        for n in range(300)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+    url = feed_server.route("/big", body.encode())
+    [added] = json.loads(run("seek", "add", url, "--json").stdout)
+    assert added["new_items"] == 50
+    assert "kept the newest 50 of 300 entries (max_entries)" in added["message"]
+    texts = [i["content_text"] for i in json.loads(run("sense", "inbox", "--json").stdout)]
+    assert max(len(t.encode()) for t in texts) <= 2000
+    feed_server.route("/big", body.replace("Entry 5<", "Entry five<").encode())
+    summary = run("seek", "--all").stderr
+    assert "kept the newest 50 of 300 entries" in summary

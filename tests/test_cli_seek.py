@@ -312,3 +312,24 @@ def test_feed_urls_are_read_as_http(run, feed_server: FeedServer) -> None:  # ty
     assert (again["source_url"], again["message"]) == (url, "already subscribed")
     removed = json.loads(run("seek", "remove", url.replace("http://", "feed://"), "--json").stdout)
     assert removed[0]["source_id"] == 1
+
+
+def test_podcast_enclosures_reach_the_inbox(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">'
+        b"<channel><title>Pod</title><link>https://pod.example/</link>"
+        b'<item><enclosure url="/ep1.mp3" type="audio/MPEG" length="1234"/></item>'
+        b"<item><guid>2</guid><title>Two</title>"
+        b'<media:content url="https://cdn.example/ep2.mp4" type="video/mp4" fileSize="99"/></item>'
+        b"</channel></rss>"
+    )
+    url = feed_server.route("/pod.xml", body)
+    [added] = json.loads(run("seek", "add", url, "--json").stdout)
+    assert added["new_items"] == 2  # an entry that is only an enclosure is an entry
+    items = {i["guid"]: i for i in json.loads(run("sense", "inbox", "--json").stdout)}
+    assert items[feed_server.url("/ep1.mp3")]["enclosures"] == [
+        {"url": feed_server.url("/ep1.mp3"), "type": "audio/mpeg", "length": 1234}
+    ]
+    assert items["2"]["enclosures"] == [
+        {"url": "https://cdn.example/ep2.mp4", "type": "video/mp4", "length": 99}
+    ]
