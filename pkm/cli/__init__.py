@@ -10,21 +10,11 @@ import sys
 from typing import Annotated
 
 import typer
-import typer.core
 
 from pkm import __version__
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
-
-
-def _no_argument_type(self: typer.core.TyperArgument, ctx: object) -> None:
-    return None
-
-
-# Typer prints an argument's Python type after its name in --help ("URL <list[str]>"):
-# noise to a reader, and pkm's metavars already say what goes there.
-typer.core.TyperArgument.display_type_rich = _no_argument_type  # type: ignore[assignment,method-assign]
 
 app = typer.Typer(
     name="pkm",

@@ -191,7 +191,7 @@ def seek_add(
     refs: Annotated[
         list[str],
         typer.Argument(
-            metavar="URL|FILE",
+            metavar="URL|FILE...",
             help="Feed URLs, web pages that advertise a feed, or feed files.",
             show_default=False,
         ),
@@ -211,7 +211,7 @@ def seek_add(
 @seek_app.command("save")
 def seek_save(
     ctx: typer.Context,
-    urls: Annotated[list[str], typer.Argument(metavar="URL", help="Web pages to read later.")],
+    urls: Annotated[list[str], typer.Argument(metavar="URL...", help="Web pages to read later.")],
     tag: TagOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -334,7 +334,7 @@ def seek_remove(
     ctx: typer.Context,
     refs: Annotated[
         list[str],
-        typer.Argument(metavar="URL|ID", help="Sources' URLs or ids (see `pkm seek list`)."),
+        typer.Argument(metavar="URL|ID...", help="Sources' URLs or ids (see `pkm seek list`)."),
     ],
     as_json: JsonOption = False,
     quiet: QuietOption = False,

@@ -84,15 +84,9 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:
 @contextmanager
 def parse_pool() -> Iterator[ProcessPoolExecutor]:
     """Worker processes for `parse_fetched`, ended when the block ends (or the parent dies)."""
-    # forkserver, not fork: the HTTP threads are running, and forking a threaded process can
-    # deadlock the child. The server preloads the parser so each worker starts warm.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pkm.seek.parse", "pkm.seek.feeds"])
-    with _helpers_started_safely():
-        forkserver.ensure_running()
     pool = ProcessPoolExecutor(
         max_workers=os.cpu_count() or 2,
-        mp_context=context,
+        mp_context=start_parse_server(),
         initializer=_init_worker,
         initargs=(os.getpid(),),
     )
@@ -100,6 +94,21 @@ def parse_pool() -> Iterator[ProcessPoolExecutor]:
         yield pool
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start_parse_server() -> multiprocessing.context.ForkServerContext:
+    """Start the fork server the parse workers come from, if it is not running yet.
+
+    forkserver, not fork: the HTTP threads are running, and forking a threaded process can
+    deadlock the child. The server imports the parser once, so each worker starts warm;
+    started at the beginning of a large run, that import overlaps with the fetching instead
+    of holding up the first body to parse.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pkm.seek.parse", "pkm.seek.feeds"])
+    with _helpers_started_safely():
+        forkserver.ensure_running()
+    return context
 
 
 _SPAWN_LOCK = threading.Lock()

@@ -10,6 +10,7 @@ process holds the index's write lock longer than the busy timeout.
 
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -20,9 +21,22 @@ from typing import TYPE_CHECKING
 
 from pkm._util.urls import url_key
 from pkm.errors import StoreError
-from pkm.models import FetchOutcome, Source, SourceKind, SourceResult
+from pkm.models import (
+    FetchOutcome,
+    Source,
+    SourceKind,
+    SourceResult,
+    SourceUpdate,
+    StoredEntries,
+)
 from pkm.seek.decide import Known, Policy, decide, needs_parsing, result_of
-from pkm.seek.parse import PARALLEL_PARSE_MIN_SOURCES, Parsed, parse_fetched, parse_pool
+from pkm.seek.parse import (
+    PARALLEL_PARSE_MIN_SOURCES,
+    Parsed,
+    parse_fetched,
+    parse_pool,
+    start_parse_server,
+)
 from pkm.seek.retrieve import Fetched, read_file_source
 
 if TYPE_CHECKING:
@@ -89,33 +103,44 @@ def policy_of(settings: "Settings") -> Policy:
 
 
 def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
-    """Fetch `sources` and store what they hold; yields one result per source as each finishes.
+    """Fetch `sources` and store what they hold; yields each source's result once stored.
 
-    The caller holds the run lock. On a large run, parsing runs in worker processes, started
-    only once a body needs parsing (a run where every source answers 304 never starts them),
-    while this thread stores each parsed feed as it comes back.
+    The caller holds the run lock. On a large run, parsing runs in worker processes while
+    this thread stores each parsed feed as it comes back.
     """
+    storer = _Storer(pkm)
+    try:
+        for source in sources:
+            if source.kind is SourceKind.FILE:
+                storer.store(source, read_file_source(source.url))
+        yield from storer.take()
+        yield from _fetch_http(pkm, storer, [s for s in sources if s.kind is SourceKind.FEED])
+        storer.commit()
+        yield from storer.take()
+    finally:
+        storer.abort()  # nothing to do after the last commit; after Ctrl-C, drops the batch
+
+
+def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterator[SourceResult]:
     from pkm.seek.http import HttpRequest
 
-    storer = _Storer(pkm)
-    for source in sources:
-        if source.kind is SourceKind.FILE:
-            yield storer.store(source, read_file_source(source.url))
-    http_sources = [s for s in sources if s.kind is SourceKind.FEED]
-    if not http_sources:
+    if not sources:
         return
-    by_id = {s.id: s for s in http_sources}
+    by_id = {s.id: s for s in sources}
     requests = [
         HttpRequest(url=s.url, etag=s.etag, last_modified=s.last_modified, key=s.id)
-        for s in http_sources
+        for s in sources
     ]
-    use_workers = len(http_sources) >= PARALLEL_PARSE_MIN_SOURCES and (os.cpu_count() or 1) > 1
+    use_workers = len(sources) >= PARALLEL_PARSE_MIN_SOURCES and (os.cpu_count() or 1) > 1
     limits = pkm.feed_limits()
+    if use_workers:
+        start_parse_server()  # its start overlaps with the fetching
     with ExitStack() as stack:
         client = stack.enter_context(pkm.http())
         pool: ProcessPoolExecutor | None = None
         pending: dict[Future[Parsed], tuple[Source, Fetched]] = {}
-        for response in client.fetch_all(requests):
+        # Commit before waiting on the network: no write lock is held while a server is slow.
+        for response in client.fetch_all(requests, before_waiting=storer.commit):
             source = by_id[response.request.key]  # type: ignore[index]
             fetched = Fetched.from_http(response)
             if use_workers and needs_parsing(source, fetched):
@@ -124,47 +149,71 @@ def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
                     pending[pool.submit(parse_fetched, fetched, limits)] = (source, fetched)
                 except BrokenProcessPool:
                     use_workers = False  # the workers died: parse here from now on
-                    yield storer.store(source, fetched)
+                    storer.store(source, fetched)
             else:
-                yield storer.store(source, fetched)
+                storer.store(source, fetched)
             for future in [f for f in pending if f.done()]:
-                yield storer.store_parsed(future, *pending.pop(future))
+                storer.store_parsed(future, *pending.pop(future))
+            yield from storer.take()
+        storer.commit()
+        yield from storer.take()
         for future in as_completed(list(pending)):
-            yield storer.store_parsed(future, *pending.pop(future))
+            storer.store_parsed(future, *pending.pop(future))
+            yield from storer.take()
 
 
 def store_fetched(pkm: "Pkm", source: Source, fetched: Fetched) -> SourceResult:
     """Parse (if needed), decide and store one retrieval outside a run (a new subscription)."""
-    return _Storer(pkm).store(source, fetched)
+    storer = _Storer(pkm)
+    storer.store(source, fetched)
+    storer.commit()
+    [result] = storer.take()
+    return result
 
 
 class _Storer:
-    """Stores one source's fetch at a time, and keeps the run going when the index is busy."""
+    """Stores the fetches of a run, several sources to a commit, and keeps the run going
+    when the index is busy.
+
+    Committing each source on its own was most of the cost of a run where most sources
+    answer 304, and each commit left the search index one more segment to merge. So one
+    write transaction stays open for up to `BATCH_SOURCES` sources or `BATCH_SECONDS`, and
+    never while the run waits for the network; each source is a savepoint in it: still all
+    or nothing, decided from what the sources before it stored. A result is reported once it
+    is committed; an interrupted run loses at most the open batch, fetched again next time.
+    """
+
+    BATCH_SOURCES = 64
+    BATCH_SECONDS = 0.5
 
     def __init__(self, pkm: "Pkm") -> None:
         self.pkm = pkm
         self.policy = policy_of(pkm.settings)
         self.limits = pkm.feed_limits()
         self.busy = False
+        self.pending: list[tuple[Source, SourceUpdate, StoredEntries, tuple[str, ...]]] = []
+        self.ready: list[SourceResult] = []
+        self.opened_at = 0.0
 
-    def store_parsed(
-        self, future: "Future[Parsed]", source: Source, fetched: Fetched
-    ) -> SourceResult:
+    def store_parsed(self, future: "Future[Parsed]", source: Source, fetched: Fetched) -> None:
         try:
             parsed = future.result()
         except BrokenProcessPool:
             # A worker was killed (out of memory, or a script that imports pkm without a
             # `__main__` guard): a worker's failure must not cost the source its fetch.
             parsed = parse_fetched(fetched, self.limits)
-        return self.store(source, fetched, parsed)
+        self.store(source, fetched, parsed)
 
-    def store(self, source: Source, fetched: Fetched, parsed: Parsed | None = None) -> SourceResult:
-        """Decide and store one retrieval; `parsed` is the body already parsed in a worker."""
+    def store(self, source: Source, fetched: Fetched, parsed: Parsed | None = None) -> None:
+        """Decide and store one retrieval (`parsed`: the body already parsed in a worker)."""
         if parsed is None and needs_parsing(source, fetched):
             parsed = parse_fetched(fetched, self.limits)
         store = self.pkm.store
         try:
-            with store.transaction():
+            if not self.pending:
+                store.begin()  # waits up to the busy timeout for another writer
+                self.opened_at = time.monotonic()
+            with store.transaction():  # a savepoint: this source, all or nothing
                 known = _known(self.pkm, source, fetched, parsed)
                 update, notes = decide(
                     source, fetched, parsed, known, now=self.pkm.now(), policy=self.policy
@@ -173,10 +222,46 @@ class _Storer:
         except StoreError as e:
             if "database is locked" not in str(e):
                 raise
-            return self._not_stored(source, fetched)
+            self.commit()
+            self.ready.append(self._not_stored(source, fetched.status))
+            return
+        self.pending.append((source, update, stored, notes))
+        full = len(self.pending) >= self.BATCH_SOURCES
+        if full or time.monotonic() - self.opened_at >= self.BATCH_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the open batch; its results become ready (failed ones if it could not be
+        committed: then nothing of it was stored)."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        try:
+            self.pkm.store.commit()
+        except StoreError as e:
+            reason = f"not stored: {e}; fetched again on the next run"
+            self.ready += [
+                self._not_stored(source, u.http_status, reason) for source, u, _, _ in pending
+            ]
+            return
+        self.ready += [self._stored(*entry) for entry in pending]
+
+    def take(self) -> list[SourceResult]:
+        ready, self.ready = self.ready, []
+        return ready
+
+    def abort(self) -> None:
+        """Drop the open batch (an interrupted run): nothing of it is stored."""
+        if self.pending:
+            self.pending = []
+            self.pkm.store.rollback()
+
+    def _stored(
+        self, source: Source, update: SourceUpdate, stored: StoredEntries, notes: tuple[str, ...]
+    ) -> SourceResult:
         if self.busy:
             self.busy = False
-            store.set_busy_timeout(self.pkm.settings.index.busy_timeout)
+            self.pkm.store.set_busy_timeout(self.pkm.settings.index.busy_timeout)
         result = result_of(source, update, stored, notes)
         log.info(
             "%s: %s (HTTP %s, %d new, %d updated)%s",
@@ -189,22 +274,26 @@ class _Storer:
         )
         return result
 
-    def _not_stored(self, source: Source, fetched: Fetched) -> SourceResult:
-        waited = _BUSY_RETRY_SECONDS if self.busy else self.pkm.settings.index.busy_timeout
-        if not self.busy:
-            self.busy = True
-            self.pkm.store.set_busy_timeout(_BUSY_RETRY_SECONDS)
-        log.info("%s: not stored, the index is locked", source.url)
+    def _not_stored(
+        self, source: Source, http_status: int | None, reason: str | None = None
+    ) -> SourceResult:
+        if reason is None:  # the index was locked past the busy timeout
+            waited = _BUSY_RETRY_SECONDS if self.busy else self.pkm.settings.index.busy_timeout
+            if not self.busy:
+                self.busy = True
+                self.pkm.store.set_busy_timeout(_BUSY_RETRY_SECONDS)
+            reason = (
+                f"not stored: another process held the index's write lock (waited {waited:g} s);"
+                " fetched again on the next run"
+            )
+        log.info("%s: %s", source.url, reason)
         return SourceResult(
             url=source.url,
             outcome=FetchOutcome.FAILED,
             source_id=source.id,
             title=source.title,
-            http_status=fetched.status,
-            error=(
-                f"not stored: another process held the index's write lock (waited {waited:g} s);"
-                " fetched again on the next run"
-            ),
+            http_status=http_status,
+            error=reason,
             error_count=source.error_count,
             next_due_at=source.next_due_at,
             retry_after_at=source.retry_after_at,

@@ -42,6 +42,27 @@ class StoreBase:
                     conn.execute("ROLLBACK")
                 raise
 
+    def begin(self) -> None:
+        """Open a transaction that `transaction()` blocks then nest in (as savepoints), for a
+        caller that commits many units of work at once; see `commit` and `rollback`."""
+        with wrap_errors(self.path):
+            self.db.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        conn = self.db.conn
+        with wrap_errors(self.path):
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def rollback(self) -> None:
+        with wrap_errors(self.path):
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+
     def _tag_ids(self, names: Iterable[str]) -> list[int]:
         ids = []
         for name in dict.fromkeys(n.strip() for n in names if n.strip()):

@@ -7,7 +7,7 @@ It owns the client's settings, the request headers every GET sends, and the life
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from types import TracebackType
 from typing import Final
 
@@ -110,18 +110,27 @@ class HttpClient:
         finally:
             responses.close()
 
-    def fetch_all(self, requests: Iterable[HttpRequest]) -> Generator[HttpResponse, None, None]:
+    def fetch_all(
+        self,
+        requests: Iterable[HttpRequest],
+        *,
+        before_waiting: Callable[[], None] | None = None,
+    ) -> Generator[HttpResponse, None, None]:
         """Retrieve all `requests` concurrently; yield each response as it completes.
 
         Fetching starts at the first `next()` and goes on in the background while the caller
         works on what was yielded. If the caller stops early (break, an exception, Ctrl-C,
         `close()`), requests not yet started are dropped and the workers wind down. Nothing
         is yielded once `close()` has returned, not even responses that were already read.
+        `before_waiting` is called whenever no response is ready yet and the generator is
+        about to wait for one (the caller's chance to finish work it has been batching).
         """
         batch = Batch()
         total = self._submit(batch, list(requests))
         try:
             for _ in range(total):
+                if before_waiting is not None and batch.results.empty():
+                    before_waiting()
                 item = batch.results.get()
                 if item is None or batch.cancelled:  # the client was closed under us
                     return
