@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from functools import cache
 from html import unescape
+from typing import overload
 from urllib.parse import urljoin
 
 import nh3
@@ -34,6 +35,12 @@ _ATTRIBUTES = {
 # above it the nesting is cut to _MAX_DEPTH first. Browsers stop nesting at 512 (Chromium).
 _DEPTH_CHECK_MIN_TAGS = 5000
 _MAX_DEPTH = 256
+# html5ever also checks each attribute against the element's others: 100,000 attributes on
+# one element take seconds. An element with more than this many loses them all.
+_MAX_ATTRIBUTES = 1000
+# A start tag of 8 KB or more (a document cut by a cap may end inside one).
+_LONG_TAG_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{8192,}(?:>|\Z)")
+_LONG_TAG_BYTES_RE = re.compile(rb"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{8192,}(?:>|\Z)")
 _TAG_TOKEN_RE = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
 _VOID_TAGS = frozenset(
     [
@@ -201,13 +208,44 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     otherwise turn `href=""` into a script). Every URL is checked after it is resolved:
     only http(s) and mailto links survive, and `data:` only as an image source (inline
     pictures are common in feeds). Control characters are removed, and very deep nesting
-    is cut first so that no document costs more than a fraction of a second.
+    and elements with thousands of attributes are cut first, so that no document costs more
+    than a fraction of a second.
     """
     _CURRENT.base_url = base_url if is_web_url(base_url) else None
     try:
-        return strip_controls(_cleaner().clean(bound_depth(html)))
+        return strip_controls(_cleaner().clean(bound_depth(bound_attributes(html))))
     finally:
         _CURRENT.base_url = None
+
+
+@overload
+def bound_attributes(html: str) -> str: ...
+@overload
+def bound_attributes(html: bytes) -> bytes: ...
+def bound_attributes(html: str | bytes) -> str | bytes:
+    """`html` (or XML) where an element with more than 1,000 attributes has lost them all:
+    parsers (html5ever, libxml2) check each attribute against the others, which 100,000
+    attributes turn into minutes."""
+    if len(html) < 8192:
+        return html
+    if isinstance(html, bytes):
+        return _LONG_TAG_BYTES_RE.sub(_bare_tag_bytes, html)
+    return _LONG_TAG_RE.sub(_bare_tag, html)
+
+
+def _bare_tag(match: re.Match[str]) -> str:
+    return _bare(match.group(1), match.group(0))
+
+
+def _bare_tag_bytes(match: re.Match[bytes]) -> bytes:
+    name, tag = match.group(1).decode("latin-1"), match.group(0).decode("latin-1")
+    return _bare(name, tag).encode("latin-1")
+
+
+def _bare(name: str, tag: str) -> str:
+    if tag.count("=") <= _MAX_ATTRIBUTES:
+        return tag
+    return f"<{name}/>" if tag.endswith("/>") else f"<{name}>"
 
 
 def bound_depth(html: str, max_depth: int = _MAX_DEPTH) -> str:

@@ -389,3 +389,14 @@ def test_arbitrary_text_around_a_link_never_raises(noise: str) -> None:
 )
 def test_looks_like_html(body: bytes, content_type: str | None, expected: bool) -> None:
     assert looks_like_html(body, content_type) is expected
+
+
+def test_a_link_with_thousands_of_attributes_is_ignored() -> None:
+    flood = " ".join(f'a{n}="x"' for n in range(5000))
+    page = (
+        f'<html><head><link rel="alternate" type="application/rss+xml" href="/bad" {flood}>'
+        '<link rel="alternate" type="application/atom+xml" href="/good"></head></html>'
+    ).encode()
+    assert [link.url for link in find_feed_links(page, "https://a.example/")] == [
+        "https://a.example/good"
+    ]

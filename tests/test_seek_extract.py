@@ -327,3 +327,10 @@ def test_import_is_lazy() -> None:
     code = "import sys, pkm.seek.extract; print('trafilatura' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_element_with_thousands_of_attributes_is_read_without_them() -> None:
+    flood = " ".join(f'data-a{n}="x"' for n in range(5000))
+    html = page(f"<p {flood}>{' '.join(PARAGRAPHS * 4)}</p>")
+    article = extract_article(html, "https://example.com/a")
+    assert PARAGRAPHS[0] in article.text and "data-a1" not in (article.html or "")

@@ -405,3 +405,12 @@ def test_corrupted_opml_raises_only_invalid_input(noise: str, where: str) -> Non
     except InvalidInputError:
         return
     assert all(isinstance(s, OutlineSource) and s.url for s in sources)
+
+
+def test_an_outline_with_thousands_of_attributes_costs_nothing() -> None:
+    flood = " ".join(f'a{n}="x"' for n in range(5000))
+    data = (
+        f'<opml version="2.0"><body><outline xmlUrl="https://a.example/f" {flood}/>'
+        '<outline xmlUrl="https://b.example/f"/></body></opml>'
+    ).encode()
+    assert [s.url for s in parse_opml(data)] == ["https://b.example/f"]

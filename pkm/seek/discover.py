@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 from pkm._util.text import one_line, strip_controls
 from pkm._util.urls import WEB_SCHEMES, unwrap_feed_scheme, url_scheme
 from pkm._util.web import HTML_TYPES, SNIFF_BYTES, XML_TYPES, bom_codec, media_type
-from pkm.content import decode_html
+from pkm.content import bound_attributes, decode_html
 from pkm.models import FeedLink
 
 __all__ = ["find_feed_links", "looks_like_html"]
@@ -111,7 +111,7 @@ def find_feed_links(
     Returns:
         The feeds, possibly none. Never raises on malformed markup.
     """
-    text = html if isinstance(html, str) else decode_html(html, content_type)
+    text = bound_attributes(html if isinstance(html, str) else decode_html(html, content_type))
     try:
         parser = lxml_html.HTMLParser(
             encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 from pkm._util.text import strip_controls
 from pkm._util.urls import LINK_SCHEMES, is_web_url, url_scheme
 from pkm._util.web import HTML_TYPES, XML_TYPES, media_type
-from pkm.content import decode_html, sanitize_html
+from pkm.content import bound_attributes, decode_html, sanitize_html
 from pkm.errors import ParseError
 from pkm.models import Article
 
@@ -98,7 +98,7 @@ def extract_article(
     if mime and mime not in HTML_TYPES | XML_TYPES and not mime.startswith("text/"):
         raise ParseError(url, f"not an HTML page ({mime})")
     text = html if isinstance(html, str) else decode_html(html, content_type)
-    text = strip_controls(text)
+    text = bound_attributes(strip_controls(text))
     if not text.strip():
         raise ParseError(url, "empty page")
 

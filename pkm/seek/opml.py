@@ -24,6 +24,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from pkm._util.text import strip_controls
 from pkm._util.xml import repair_xml
+from pkm.content import bound_attributes
 from pkm.errors import InvalidInputError
 from pkm.models import OutlineSource
 
@@ -149,6 +150,7 @@ class _Found:
 
 def _parse_xml(data: bytes) -> "etree._Element":
     """Parse strictly; on failure retry with `repair_xml`, then with `_salvage_outlines` too."""
+    data = bound_attributes(data)
     try:
         root = etree.fromstring(data, _safe_parser())
     except etree.XMLSyntaxError as error:
