@@ -589,3 +589,17 @@ def test_damaged_feeds_give_a_feed_or_parse_error(
         body = body[:start] + insert + body[start + length :]
     with contextlib.suppress(ParseError):  # anything else fails the test
         parse_feed(body, "https://any.example/feed", content_type)
+
+
+def test_a_json_item_with_a_script_url_resolves_its_links_against_the_feed() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {"id": "1", "url": "javascript:alert(1)", "content_html": '<img src="x.png">'}
+            ],
+        }
+    ).encode()
+    [entry] = parse_feed(body, "https://feeds.example.org/feed.json").entries
+    assert entry.url is None
+    assert entry.content_html == '<img src="https://feeds.example.org/x.png">'
