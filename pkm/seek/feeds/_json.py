@@ -74,8 +74,8 @@ def _json_entry(item: dict[str, Any], url: str) -> _RawEntry:
     elif isinstance(item_id, int | float) and not isinstance(item_id, bool):
         entry.id = str(item_id)  # 1.0 feeds in the wild use numbers; the spec says string
     entry.link = _join(url, _str(item.get("url")) or _str(item.get("external_url")))
+    entry.title = _str(item.get("title"))
     base = entry.link if entry.link and is_web_url(entry.link) else url  # never `javascript:`
-    base = entry.link if is_web_url(entry.link) else url  # never a `javascript:` link
     content_html = _str(item.get("content_html"))
     content_text = _str(item.get("content_text"))
     summary = _str(item.get("summary"))
