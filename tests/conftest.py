@@ -27,6 +27,24 @@ def home(isolated_env: Path) -> Path:
     return isolated_env
 
 
+@pytest.fixture
+def run(home: Path):  # type: ignore[no-untyped-def]
+    """`run("seek", "list", code=0)`: the CLI on this test's home, its exit code checked."""
+    from typer.testing import CliRunner
+
+    from pkm.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int | None = 0):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, ["--home", str(home), *args], catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, (result.stdout, result.stderr)
+        return result
+
+    return invoke
+
+
 from tests.httpserver import FeedServer  # noqa: E402  (appended with its fixture)
 
 

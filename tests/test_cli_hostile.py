@@ -4,27 +4,10 @@ any output, no script URLs, limits that hold."""
 import json
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from pkm.cli import app
 from tests.httpserver import FeedServer, Reply
 
 EVIL = "A\u001b]0;OWNED\u0007B\u001b[2J\u009b31m\u001b]52;c;Y3VybCBldmlsIHwgc2g=\u0007C"
 CONTROLS = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))]
-
-
-@pytest.fixture
-def run(home: Path):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int | None = 0):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, ["--home", str(home), *args], catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, (result.stdout, result.stderr)
-        return result
-
-    return invoke
 
 
 def assert_printable(text: str) -> None:

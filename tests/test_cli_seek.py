@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from pkm.cli import app
@@ -12,19 +11,6 @@ from tests.feeds import rss
 from tests.httpserver import FeedServer
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def run(home: Path):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int | None = 0):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, ["--home", str(home), *args], catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, (result.stdout, result.stderr)
-        return result
-
-    return invoke
 
 
 def test_add_then_seek_json(run, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]

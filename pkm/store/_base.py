@@ -35,12 +35,7 @@ class StoreBase:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        self.commit()
 
     def begin(self) -> None:
         """Open a transaction that `transaction()` blocks then nest in (as savepoints), for a

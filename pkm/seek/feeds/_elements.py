@@ -53,7 +53,6 @@ _SPLIT_TAGS: dict[str, tuple[str, str]] = {}  # tag -> split(tag), for tags whos
 
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NS_RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
-NS_ATOM10 = "http://www.w3.org/2005/Atom"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 # Inline markup nested deeper than this is flattened to its text: nothing real nests a
