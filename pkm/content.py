@@ -19,7 +19,7 @@ import nh3
 
 from pkm._util.text import strip_controls
 from pkm._util.urls import LINK_SCHEMES, is_web_url, url_scheme
-from pkm._util.web import SNIFF_BYTES, bom_codec, charset_label, codec_for_label
+from pkm._util.web import SNIFF_BYTES, VOID_TAGS, bom_codec, charset_label, codec_for_label
 
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc", "poster"})
 _CLEAN_CONTENT_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
@@ -42,29 +42,6 @@ _MAX_ATTRIBUTES = 1000
 _LONG_TAG_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{8192,}(?:>|\Z)")
 _LONG_TAG_BYTES_RE = re.compile(rb"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{8192,}(?:>|\Z)")
 _TAG_TOKEN_RE = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
-_VOID_TAGS = frozenset(
-    [
-        "area",
-        "base",
-        "basefont",
-        "bgsound",
-        "br",
-        "col",
-        "embed",
-        "frame",
-        "hr",
-        "image",
-        "img",
-        "input",
-        "keygen",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
 # Elements whose start tag closes an open one of the same name (<p>, <li> without end tags).
 _IMPLIED_END_TAGS = frozenset(
     [
@@ -261,7 +238,7 @@ def bound_depth(html: str, max_depth: int = _MAX_DEPTH) -> str:
     spans: list[tuple[int, int]] = []  # tags to remove
     for match in _TAG_TOKEN_RE.finditer(html):
         closing, name = match.group(1), match.group(2).lower()
-        if name in _VOID_TAGS:
+        if name in VOID_TAGS:
             continue
         if closing:
             if dropped[name]:

@@ -7,6 +7,30 @@ import codecs
 import re
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# HTML elements that have no end tag (and the obsolete ones parsers still treat so).
+VOID_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "basefont",
+        "bgsound",
+        "br",
+        "col",
+        "embed",
+        "frame",
+        "hr",
+        "image",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 XML_TYPES = frozenset({"application/xml", "text/xml"})
 # How far into a body a declaration (<meta charset>, the XML declaration) or a page's first
 # tags are looked for. The HTML standard's prescan reads 1024 bytes; real pages put a long

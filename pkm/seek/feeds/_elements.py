@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from pkm._util.web import VOID_TAGS
 from pkm.seek.feeds._raw import _rebase
 
 # Vocabulary keys. RSS core (no namespace, RSS 1.0, RSS 0.90) is "".
@@ -58,24 +59,6 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # Inline markup nested deeper than this is flattened to its text: nothing real nests a
 # hundred levels, and hostile nesting makes every HTML tree walk downstream slow.
 MAX_NESTING = 100
-_VOID_ELEMENTS = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
 _TAG_RE = re.compile(
     r"<(/?)([A-Za-z][^\s/>]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>|<!--.*?-->", re.S
 )
@@ -181,7 +164,7 @@ def flatten(html: str, limit: int = MAX_NESTING) -> str:
     pos = 0
     for match in _TAG_RE.finditer(html):
         closing, name, self_closing = match.groups()
-        if name is None or self_closing or name.lower() in _VOID_ELEMENTS:
+        if name is None or self_closing or name.lower() in VOID_TAGS:
             keep = depth < limit  # a comment or an element that holds nothing
         elif closing:
             depth -= 1
