@@ -46,7 +46,7 @@ def item_json(item: Item) -> dict[str, Any]:
         "content_text": item.content_text,
         "status": item.status.value,
         "tags": list(item.tags),
-        "enclosures": [{"url": e.url, "type": e.type, "length": e.length} for e in item.enclosures],
+        "enclosures": to_jsonable(item.enclosures),
         "first_seen": to_iso(item.first_seen_at),
     }
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -66,10 +67,7 @@ def item_values(entry: ParsedEntry) -> dict[str, Any]:
         "content_html": entry.content_html,
         "content_text": entry.content_text,
         "categories": json.dumps(list(entry.tags), ensure_ascii=False),
-        "enclosures": json.dumps(
-            [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures],
-            ensure_ascii=False,
-        ),
+        "enclosures": json.dumps([asdict(e) for e in entry.enclosures], ensure_ascii=False),
     }
 
 

@@ -66,6 +66,8 @@ class UpdatesMixin(StoreBase):
             if e.action is EntryAction.CHANGE:
                 assert e.item_id is not None
                 values["url_key"] = e.url_key
+                if e.sort_at is not None:
+                    values["sort_at"] = to_iso(e.sort_at)
                 assignments = ", ".join(f"{k} = :{k}" for k in values)
                 conn.execute(
                     f"UPDATE items SET {assignments}, changed_at = :now WHERE id = :id",
@@ -75,10 +77,6 @@ class UpdatesMixin(StoreBase):
                     "UPDATE item_sources SET content_hash = ? WHERE source_id = ? AND entry_id = ?",
                     [e.content_hash, source_id, e.entry.entry_id],
                 )
-                if e.sort_at is not None:
-                    conn.execute(
-                        "UPDATE items SET sort_at = ? WHERE id = ?", [to_iso(e.sort_at), e.item_id]
-                    )
                 changed_ids.append(e.item_id)
                 continue
             item_id = e.item_id
@@ -105,9 +103,7 @@ class UpdatesMixin(StoreBase):
                 new_ids.append(item_id)
             else:
                 if e.sort_at is not None:
-                    conn.execute(
-                        "UPDATE items SET sort_at = ? WHERE id = ?", [to_iso(e.sort_at), item_id]
-                    )
+                    self.set_item_sort(item_id, e.sort_at)
                 linked_ids.append(item_id)
             links.append((source_id, e.entry.entry_id, item_id, e.content_hash, now))
         conn.executemany(
