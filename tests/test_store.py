@@ -12,8 +12,9 @@ from sqlite_utils import Database
 
 from pkm.errors import StoreError
 from pkm.models import ItemStatus, ParsedEntry, SourceKind, StoredEntries
-from pkm.seek.decide import Known, entry_updates
+from pkm.seek.decide import entry_updates
 from pkm.seek.parse import entry_rows
+from pkm.seek.update import read_known
 from pkm.store import Store
 from pkm.store._db import open_database
 from pkm.store.migrations import migrations
@@ -48,10 +49,7 @@ def put(
     """Store entries the way a seek run does: read what is known, decide, apply."""
     rows = entry_rows(entries)
     with store.transaction():
-        known = Known(
-            entries=store.get_entry_hashes(source_id),
-            items_by_url_key=store.find_items_by_url_key(k for _, _, k in rows if k),
-        )
+        known = read_known(store, store.get_source(str(source_id)), rows)
         return store.apply_entry_updates(source_id, entry_updates(rows, known, now), now)
 
 

@@ -12,10 +12,11 @@ from pkm._util.text import strip_controls
 from pkm._util.urls import is_http_url, normalize_feed_url
 from pkm.content import html_to_text, text_to_summary
 from pkm.errors import ParseError
-from pkm.models import AddResult, Article, ParsedEntry, SourceKind
-from pkm.seek.decide import Known, entry_updates
+from pkm.models import AddResult, Article, ParsedEntry, Source, SourceKind
+from pkm.seek.decide import entry_updates
 from pkm.seek.parse import entry_rows
 from pkm.seek.retrieve import Fetched
+from pkm.seek.update import read_known
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -58,25 +59,23 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
                 except ParseError as e:
                     results[ref] = AddResult(ref, error=e.reason)
                     continue
-                results[ref] = _store_article(pkm, source.id, ref, article, tags)
+                results[ref] = _store_article(pkm, source, ref, article, tags)
     return [results[r] for r in refs]
 
 
 def _store_article(
-    pkm: "Pkm", source_id: int, ref: str, article: Article, tags: Sequence[str]
+    pkm: "Pkm", source: Source, ref: str, article: Article, tags: Sequence[str]
 ) -> AddResult:
     entry = _entry(article)
     now = pkm.now()
     store = pkm.store
     rows = entry_rows([entry])
     with store.transaction():
-        hashes = store.get_entry_hashes(source_id)
-        keys = [k for _, _, k in rows if k is not None]
-        known = Known(entries=hashes, items_by_url_key=store.find_items_by_url_key(keys))
+        known = read_known(store, source, rows)
         updates = entry_updates(rows, known, now, sort_now=True)
-        stored = store.apply_entry_updates(source_id, updates, now)
+        stored = store.apply_entry_updates(source.id, updates, now)
         touched = stored.new_item_ids + stored.changed_item_ids + stored.linked_item_ids
-        item_id = touched[0] if touched else hashes[entry.entry_id][0]
+        item_id = touched[0] if touched else known.entries[entry.entry_id][0]
         if not updates:
             store.set_item_sort(item_id, now)  # saved again: back to the top
         store.add_item_tags(item_id, tags)

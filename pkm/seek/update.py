@@ -1,18 +1,19 @@
 """The `seek` run: which sources are due, then retrieve, parse, decide and store each.
 
 Retrieval runs in the HTTP client's threads, parsing in worker processes on a large run, and
-deciding and storing here, one source at a time: the facts the decision needs are read, the
-decision is made (`pkm.seek.decide`, pure), and the store applies it, all in one transaction.
-One bad source becomes a failed `SourceResult` and never stops the others (reader's "errors
-as values in batches"); so does a source whose result cannot be stored because another
-process holds the index's write lock longer than the busy timeout.
+deciding and storing here: for each source the facts the decision needs are read, the
+decision is made (`pkm.seek.decide`, pure), and the store applies it, all in one savepoint
+of a write transaction that several sources share (see `_Storer`). One bad source becomes a
+failed `SourceResult` and never stops the others (reader's "errors as values in batches");
+so does a source whose result cannot be stored because another process holds the index's
+write lock longer than the busy timeout.
 """
 
 import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pkm.models import (
 from pkm.seek.decide import Known, Policy, decide, needs_parsing, result_of
 from pkm.seek.parse import (
     PARALLEL_PARSE_MIN_SOURCES,
+    EntryRow,
     Parsed,
     parse_fetched,
     parse_pool,
@@ -42,6 +44,7 @@ from pkm.seek.retrieve import Fetched, read_file_source
 if TYPE_CHECKING:
     from pkm.config import Settings
     from pkm.core import Pkm
+    from pkm.store import Store
 
 log = logging.getLogger("pkm.seek.update")
 
@@ -132,7 +135,6 @@ def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterato
         for s in sources
     ]
     use_workers = len(sources) >= PARALLEL_PARSE_MIN_SOURCES and (os.cpu_count() or 1) > 1
-    limits = pkm.feed_limits()
     if use_workers:
         start_parse_server()  # its start overlaps with the fetching
     with ExitStack() as stack:
@@ -146,7 +148,7 @@ def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterato
             if use_workers and needs_parsing(source, fetched):
                 try:
                     pool = pool or stack.enter_context(parse_pool())
-                    pending[pool.submit(parse_fetched, fetched, limits)] = (source, fetched)
+                    pending[pool.submit(parse_fetched, fetched, storer.limits)] = (source, fetched)
                 except BrokenProcessPool:
                     use_workers = False  # the workers died: parse here from now on
                     storer.store(source, fetched)
@@ -155,10 +157,14 @@ def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterato
             for future in [f for f in pending if f.done()]:
                 storer.store_parsed(future, *pending.pop(future))
             yield from storer.take()
-        storer.commit()
-        yield from storer.take()
-        for future in as_completed(list(pending)):
-            storer.store_parsed(future, *pending.pop(future))
+        while pending:  # the bodies still being parsed
+            done = [f for f in pending if f.done()]
+            if not done:  # commit before waiting here too
+                storer.commit()
+                yield from storer.take()
+                done = list(wait(pending, return_when=FIRST_COMPLETED).done)
+            for future in done:
+                storer.store_parsed(future, *pending.pop(future))
             yield from storer.take()
 
 
@@ -214,7 +220,11 @@ class _Storer:
                 store.begin()  # waits up to the busy timeout for another writer
                 self.opened_at = time.monotonic()
             with store.transaction():  # a savepoint: this source, all or nothing
-                known = _known(self.pkm, source, fetched, parsed)
+                known = (
+                    Known()
+                    if parsed is None or parsed.feed is None
+                    else read_known(store, source, parsed.rows, fetched.permanent_url)
+                )
                 update, notes = decide(
                     source, fetched, parsed, known, now=self.pkm.now(), policy=self.policy
                 )
@@ -300,16 +310,18 @@ class _Storer:
         )
 
 
-def _known(pkm: "Pkm", source: Source, fetched: Fetched, parsed: Parsed | None) -> Known:
-    """The facts of the index the decision about this fetch depends on."""
-    if parsed is None or parsed.feed is None:
-        return Known()
-    store = pkm.store
+def read_known(
+    store: "Store", source: Source, rows: Sequence[EntryRow], redirect_to: str | None = None
+) -> Known:
+    """What the index holds that a decision about `rows` from `source` depends on: its
+    entries so far, the items other sources delivered under the same URL keys, and whoever
+    is subscribed already at a permanent redirect's target. Read in the transaction in
+    which the decision is then applied."""
     entries = store.get_entry_hashes(source.id)
-    keys = {k for e, _, k in parsed.rows if k is not None and e.entry_id not in entries}
+    keys = {k for e, _, k in rows if k is not None and e.entry_id not in entries}
     owner = None
-    if fetched.permanent_url and url_key(fetched.permanent_url) != url_key(source.url):
-        existing = store.find_source(url_key(fetched.permanent_url))
+    if redirect_to and url_key(redirect_to) != url_key(source.url):
+        existing = store.find_source(url_key(redirect_to))
         owner = existing.id if existing is not None else None
     return Known(
         entries=entries, items_by_url_key=store.find_items_by_url_key(keys), redirect_owner=owner
