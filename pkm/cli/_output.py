@@ -124,6 +124,12 @@ class Column:
         return self.wrap or self.last
 
 
+def add_row(columns: Sequence[Column], *cells: "Text") -> None:
+    """One row: a cell for each column, in order."""
+    for column, cell in zip(columns, cells, strict=True):
+        column.cells.append(cell)
+
+
 def fitted_table(columns: Sequence[Column], width: int) -> "Table":
     """A borderless table whose columns fit `width` (see `Column` for the order of shrinking)."""
     from rich.cells import cell_len

@@ -12,6 +12,7 @@ import typer
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
 from pkm.cli._output import (
     Column,
+    add_row,
     emit_json,
     error,
     fitted_table,
@@ -139,15 +140,14 @@ def _print_run(report: SeekReport) -> None:
         ]
         for r in interesting:
             style = "red" if r.outcome is FetchOutcome.FAILED else ""
-            cells = [
+            add_row(
+                columns,
                 Text(safe(r.title or r.url)),
                 Text(str(r.new_items)),
                 Text(str(r.updated_items)),
                 Text(r.outcome.value, style=style),
                 Text(safe("; ".join(filter(None, [r.error, *r.notes])))),
-            ]
-            for column, cell in zip(columns, cells, strict=True):
-                column.cells.append(cell)
+            )
         console.print(fitted_table(columns, console.width))
     console.print(Text(_summary_line(report)))
 
@@ -310,7 +310,8 @@ def seek_list(ctx: typer.Context, only: OnlyOption = None, as_json: JsonOption =
             title = Text(safe(s.title or s.site_url or s.url))
             if s.tags:
                 title.append(" " + " ".join(f"#{safe(t)}" for t in s.tags), style="dim")
-            cells = [
+            add_row(
+                columns,
                 Text(str(s.id)),
                 title,
                 Text(safe(s.url)),
@@ -318,9 +319,7 @@ def seek_list(ctx: typer.Context, only: OnlyOption = None, as_json: JsonOption =
                 Text(_short_time(s.last_fetched_at) or "never"),
                 Text(safe(status), style=style),
                 Text("never" if s.is_gone else (_short_time(s.next_due_at) or "now")),
-            ]
-            for column, cell in zip(columns, cells, strict=True):
-                column.cells.append(cell)
+            )
         console = stdout_console()
         console.print(fitted_table(columns, console.width))
 

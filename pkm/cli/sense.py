@@ -5,7 +5,15 @@ from typing import Annotated
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm
-from pkm.cli._output import Column, emit_json_list, fitted_table, info, safe, stdout_console
+from pkm.cli._output import (
+    Column,
+    add_row,
+    emit_json_list,
+    fitted_table,
+    info,
+    safe,
+    stdout_console,
+)
 
 # Rows the inbox table shows when no --limit is given; --json lists every match.
 PAGE = 50
@@ -59,15 +67,14 @@ def sense_inbox(
         ]
         for i in items:
             date = i.sort_at or i.date or i.first_seen_at  # what the list is sorted by
-            cells = [
+            add_row(
+                columns,
                 Text(str(i.id)),
                 Text(date.strftime("%Y-%m-%d")),
                 Text(i.status.value),
                 Text(safe(i.source_title or (i.source_urls[0] if i.source_urls else ""))),
                 Text(safe(i.title or i.url) or "(untitled)"),
-            ]
-            for column, cell in zip(columns, cells, strict=True):
-                column.cells.append(cell)
+            )
         console = stdout_console()
         console.print(fitted_table(columns, console.width))
         if len(items) == page and limit is None:
