@@ -38,9 +38,12 @@ _MAX_DEPTH = 256
 # html5ever also checks each attribute against the element's others: 100,000 attributes on
 # one element take seconds. An element with more than this many loses them all.
 _MAX_ATTRIBUTES = 1000
-# A start tag of 8 KB or more (a document cut by a cap may end inside one).
-_LONG_TAG_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{8192,}(?:>|\Z)")
-_LONG_TAG_BYTES_RE = re.compile(rb"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{8192,}(?:>|\Z)")
+# Start tags shorter than this are cheap, however many attributes they hold; longer ones are
+# looked at (a document cut by a cap may end inside one).
+_LONG_TAG = 8192
+_LONG_TAG_PATTERN = rf"<([a-zA-Z][a-zA-Z0-9:._-]*)[^>]{{{_LONG_TAG},}}(?:>|\Z)"
+_LONG_TAG_RE = re.compile(_LONG_TAG_PATTERN)
+_LONG_TAG_BYTES_RE = re.compile(_LONG_TAG_PATTERN.encode())
 _TAG_TOKEN_RE = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
 # Elements whose start tag closes an open one of the same name (<p>, <li> without end tags).
 _IMPLIED_END_TAGS = frozenset(
@@ -203,7 +206,7 @@ def bound_attributes(html: str | bytes) -> str | bytes:
     """`html` (or XML) where an element with more than 1,000 attributes has lost them all:
     parsers (html5ever, libxml2) check each attribute against the others, which 100,000
     attributes turn into minutes."""
-    if len(html) < 8192:
+    if len(html) < _LONG_TAG:
         return html
     if isinstance(html, bytes):
         return _LONG_TAG_BYTES_RE.sub(_bare_tag_bytes, html)
@@ -236,6 +239,15 @@ def bound_depth(html: str, max_depth: int = _MAX_DEPTH) -> str:
     open_count: Counter[str] = Counter()
     dropped: Counter[str] = Counter()
     spans: list[tuple[int, int]] = []  # tags to remove
+
+    def close(name: str) -> None:
+        """Pop the open elements up to and including the last `name`."""
+        while True:
+            top = stack.pop()
+            open_count[top] -= 1
+            if top == name:
+                return
+
     for match in _TAG_TOKEN_RE.finditer(html):
         closing, name = match.group(1), match.group(2).lower()
         if name in VOID_TAGS:
@@ -245,18 +257,10 @@ def bound_depth(html: str, max_depth: int = _MAX_DEPTH) -> str:
                 dropped[name] -= 1
                 spans.append(match.span())
             elif open_count[name]:
-                while True:  # pop up to and including the element it closes
-                    top = stack.pop()
-                    open_count[top] -= 1
-                    if top == name:
-                        break
+                close(name)
             continue
         if name in _IMPLIED_END_TAGS and open_count[name]:
-            while True:
-                top = stack.pop()
-                open_count[top] -= 1
-                if top == name:
-                    break
+            close(name)
         if len(stack) >= max_depth:
             dropped[name] += 1
             spans.append(match.span())
