@@ -447,3 +447,18 @@ def test_saved_pages_sort_by_when_they_were_saved(
     [again] = save_pages(pkm, [pages[2]])
     assert again.message == "already saved"
     assert pkm.store.get_items()[0].url == again.source_url  # saved again: back on top
+
+
+def test_a_new_subscription_is_parsed_once(
+    pkm: Pkm, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    original = parse.parse_body
+
+    def counting(fetched: object, *args: object) -> object:
+        calls.append("parse")
+        return original(fetched, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parse, "parse_body", counting)
+    subscribe(pkm, feed_server.route("/f", rss(("1", "One"))))
+    assert calls == ["parse"] and titles(pkm) == ["One"]

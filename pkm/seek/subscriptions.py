@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pkm._util.urls import is_http_url, normalize_feed_url, url_key
-from pkm.errors import ParseError, SourceNotFoundError
+from pkm.errors import SourceNotFoundError
 from pkm.models import (
     SUBSCRIPTION_KINDS,
     AddResult,
@@ -19,7 +19,7 @@ from pkm.models import (
     Source,
     SourceKind,
 )
-from pkm.seek.parse import parse_body
+from pkm.seek.parse import Parsed, parse_fetched
 from pkm.seek.retrieve import Fetched, read_file_source
 from pkm.seek.update import store_fetched
 
@@ -81,11 +81,10 @@ def _add_file(pkm: "Pkm", ref: str, tags: Sequence[str]) -> AddResult:
     if existing is not None:
         return _already(pkm, existing, ref, tags)
     fetched = read_file_source(uri)
-    try:
-        parse_body(fetched, pkm.feed_limits())
-    except ParseError as e:
-        return AddResult(ref, error=e.reason)
-    return _subscribe(pkm, ref, uri, SourceKind.FILE, fetched, tags)
+    parsed = parse_fetched(fetched, pkm.feed_limits())
+    if parsed.error is not None:
+        return AddResult(ref, error=parsed.error)
+    return _subscribe(pkm, ref, uri, SourceKind.FILE, fetched, parsed, tags)
 
 
 def _subscribe(
@@ -94,15 +93,17 @@ def _subscribe(
     url: str,
     kind: SourceKind,
     fetched: Fetched,
+    parsed: Parsed,
     tags: Sequence[str],
     message: str | None = None,
 ) -> AddResult:
+    """Subscribe to a source whose first fetch parsed, and store what it holds."""
     source, created = pkm.store.add_source(url, url_key(url), kind, now=pkm.now(), tags=tags)
     if not created:
         return AddResult(
             ref, source_url=source.url, title=source.title, message="already subscribed"
         )
-    result = store_fetched(pkm, source, fetched)
+    result = store_fetched(pkm, source, fetched, parsed)
     return AddResult(
         ref,
         source_url=result.url,
@@ -133,9 +134,8 @@ def _add_urls(pkm: "Pkm", urls: dict[str, str], tags: Sequence[str]) -> dict[str
             if problem:
                 results[ref] = AddResult(ref, error=problem)
                 continue
-            try:
-                parse_body(fetched, pkm.feed_limits())
-            except ParseError as e:
+            parsed = parse_fetched(fetched, pkm.feed_limits())
+            if parsed.error is not None:
                 body = fetched.body or b""
                 if looks_like_html(body, fetched.headers.get("content-type")):
                     links = find_feed_links(
@@ -146,10 +146,10 @@ def _add_urls(pkm: "Pkm", urls: dict[str, str], tags: Sequence[str]) -> dict[str
                         continue
                     results[ref] = AddResult(ref, error="no feed found: the page advertises none")
                 else:
-                    results[ref] = AddResult(ref, error=e.reason)
+                    results[ref] = AddResult(ref, error=parsed.error)
                 continue
             target = fetched.permanent_url or url
-            results[ref] = _subscribe(pkm, ref, target, SourceKind.FEED, fetched, tags)
+            results[ref] = _subscribe(pkm, ref, target, SourceKind.FEED, fetched, parsed, tags)
         for ref, links in pages:
             results[ref] = _add_discovered(pkm, client, ref, links, tags)
     return results
@@ -173,17 +173,13 @@ def _add_discovered(
             message=f"{message}: already subscribed",
         )
     fetched = Fetched.from_http(client.fetch(HttpRequest(url=best.url)))
-    problem = fetched.problem
-    if problem is None:
-        try:
-            parse_body(fetched, pkm.feed_limits())
-        except ParseError as e:
-            problem = e.reason
-    if problem:
-        return AddResult(ref, error=f"the page's feed {best.url}: {problem}")
-    return _subscribe(
-        pkm, ref, fetched.permanent_url or best.url, SourceKind.FEED, fetched, tags, message
-    )
+    if fetched.problem:
+        return AddResult(ref, error=f"the page's feed {best.url}: {fetched.problem}")
+    parsed = parse_fetched(fetched, pkm.feed_limits())
+    if parsed.error is not None:
+        return AddResult(ref, error=f"the page's feed {best.url}: {parsed.error}")
+    url = fetched.permanent_url or best.url
+    return _subscribe(pkm, ref, url, SourceKind.FEED, fetched, parsed, tags, message)
 
 
 def remove_sources(pkm: "Pkm", refs: Sequence[str]) -> list[RemoveResult]:

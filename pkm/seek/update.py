@@ -168,10 +168,13 @@ def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterato
             yield from storer.take()
 
 
-def store_fetched(pkm: "Pkm", source: Source, fetched: Fetched) -> SourceResult:
-    """Parse (if needed), decide and store one retrieval outside a run (a new subscription)."""
+def store_fetched(
+    pkm: "Pkm", source: Source, fetched: Fetched, parsed: Parsed | None = None
+) -> SourceResult:
+    """Decide and store one retrieval outside a run (a new subscription); `parsed` is its
+    body already parsed, else it is parsed here if needed."""
     storer = _Storer(pkm)
-    storer.store(source, fetched)
+    storer.store(source, fetched, parsed)
     storer.commit()
     [result] = storer.take()
     return result
