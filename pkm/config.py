@@ -93,7 +93,8 @@ class Settings:
             raise ConfigError(f"broken config: {path}: {e}") from None
         except OSError as e:
             raise ConfigError(f"cannot read config: {path}: {e.strerror}") from None
-        tables = {f.name: f for f in fields(cls)}
+        defaults = cls()
+        tables = [f.name for f in fields(cls)]
         unknown = set(data) - set(tables)
         if unknown:
             raise ConfigError(f"unknown section in {path}: [{sorted(unknown)[0]}]")
@@ -102,7 +103,7 @@ class Settings:
             table = data.get(name, {})
             if not isinstance(table, dict):
                 raise ConfigError(f"[{name}] must be a table in {path}")
-            section = _apply(getattr(cls(), name), table, f"{path}: {name}.{{key}}")
+            section = _apply(getattr(defaults, name), table, f"{path}: {name}.{{key}}")
             prefix = f"PKM_{name.upper()}_"
             env_values = {
                 f.name: env[prefix + f.name.upper()]
