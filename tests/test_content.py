@@ -129,3 +129,13 @@ def test_an_element_with_thousands_of_attributes_loses_them() -> None:
     assert sanitize_html(flood[:30_000]) == "<p></p>"  # cut inside the tag, as a cap cuts
     image = '<img src="data:image/png;base64,' + "A" * 100_000 + '" alt="a long one">'
     assert sanitize_html(image) == image  # one long attribute is fine
+
+
+@given(st.text(), st.sampled_from(["", "x" * 300]))
+def test_strip_controls_gives_the_same_text_short_or_long(text: str, padding: str) -> None:
+    """Long texts take a quicker path; it must remove exactly what the short one does."""
+    from pkm._util.text import _CONTROLS_RE, strip_controls
+
+    stripped = strip_controls(padding + text)
+    assert _CONTROLS_RE.search(stripped) is None
+    assert stripped == padding + strip_controls(text)

@@ -28,9 +28,6 @@ _EMAIL_NAME_RE = re.compile(r"^\s*(\S+@\S+)\s*\((.+)\)\s*$")  # RSS: "jo@example
 _NAME_EMAIL_RE = re.compile(r"^\s*(.+?)\s*(?:<\S+@\S+>|\(\S+@\S+\))\s*$")  # "Jo <jo@...>"
 _IMG_ALT_RE = re.compile(r"<img\b[^>]*?\balt=\"([^\"]*)\"")  # in sanitized HTML: quoted
 _MAX_LENGTH = 2**63 - 1  # what SQLite's INTEGER holds
-# The ASCII characters strip_controls removes (C0 but tab and newline, and DEL); C1 ones are
-# U+0080-U+009F, "\xc2\x80"-"\xc2\x9f" in UTF-8.
-_ASCII_CONTROLS = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
 
 
 def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
@@ -122,16 +119,8 @@ def _clean(value: str | None) -> str | None:
 def _strip_controls(value: str) -> str:
     """`strip_controls`, after mapping C1 characters to the windows-1252 ones they stand
     for, as `_encoding` does for the body, browsers do for `&#x80;`-`&#x9f;` and feedparser
-    does for every text: a reference `&#x92;` means a curly quote, not a terminal control.
-
-    With a quick way out for text that has none, the usual case: on a long entry a scan
-    of the bytes is several times faster than the regular expressions."""
-    if len(value) < 256:  # where the regular expressions are the quicker
-        return strip_controls(value if value.isascii() else _fix_c1(value))
-    data = value.encode("utf-8", errors="surrogatepass")
-    if b"\xc2" not in data and len(data.translate(None, _ASCII_CONTROLS)) == len(data):
-        return value
-    return strip_controls(_fix_c1(value))
+    does for every text: a reference `&#x92;` means a curly quote, not a terminal control."""
+    return strip_controls(value if value.isascii() else _fix_c1(value))
 
 
 def _render(text: _Text, url: str, link: str | None) -> tuple[str, str]:
