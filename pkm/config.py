@@ -43,7 +43,13 @@ class Paths:
 
     @property
     def lock(self) -> Path:
+        """Held by a `pkm seek` run from start to end."""
         return self.home / "pkm.lock"
+
+    @property
+    def sense_lock(self) -> Path:
+        """Held by each Sense command that writes (short, so they wait for one another)."""
+        return self.home / "pkm-sense.lock"
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,14 @@ class IndexSettings:
     busy_timeout: float = 30.0  # seconds a write waits while another process writes
 
 
+@dataclass(frozen=True)
+class SenseSettings:
+    """The `[sense]` table of pkm.toml (PKM_SENSE_<KEY> in the environment)."""
+
+    vault: str = ""  # the notes folder; empty: HOME/notes. Relative paths are under the home.
+    editor: str = ""  # empty: $VISUAL, else $EDITOR, else vi
+
+
 # Settings whose zero means something (no jitter), so only negative values are refused.
 _ZERO_ALLOWED = frozenset({"jitter_minutes"})
 
@@ -79,6 +93,7 @@ _ZERO_ALLOWED = frozenset({"jitter_minutes"})
 class Settings:
     seek: SeekSettings = field(default_factory=SeekSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
+    sense: SenseSettings = field(default_factory=SenseSettings)
 
     @classmethod
     def load(cls, path: Path, env: Mapping[str, str] | None = None) -> "Settings":

@@ -79,27 +79,47 @@ class Pkm:
             user_agent=s.user_agent or default_user_agent(),
         )
 
+    @property
+    def vault(self) -> Path:
+        """The notes folder: `[sense] vault` (relative to the home), else HOME/notes."""
+        configured = self.settings.sense.vault
+        if not configured:
+            return self.paths.notes
+        return self.paths.home / Path(configured).expanduser()
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the home's run lock, or fail at once if another pkm run holds it.
 
         cron may start `pkm seek` while the previous one still runs: the second must say so
         and leave, without touching the database. The lock is an OS file lock, so a killed
-        run releases it. Every service that writes takes it.
+        run releases it. Every Seek service that writes takes it.
         """
+        with self._file_lock(self.paths.lock, wait=0, holder="another pkm run"):
+            yield
+
+    @contextmanager
+    def sense_lock(self) -> Iterator[None]:
+        """Hold the lock of Sense writes (the vault and annotations), waiting for another
+        Sense command to finish. It is not the run lock: a person marks items read while
+        cron's `pkm seek` runs, and SQLite keeps the two writers' transactions apart."""
+        wait = self.settings.index.busy_timeout
+        with self._file_lock(self.paths.sense_lock, wait=wait, holder="another pkm command"):
+            yield
+
+    @contextmanager
+    def _file_lock(self, path: Path, *, wait: float, holder: str) -> Iterator[None]:
         if self.readonly:
-            raise RuntimeError("a pkm opened read-only cannot take the run lock")
+            raise RuntimeError("a pkm opened read-only cannot take a lock")
         from filelock import FileLock, Timeout
 
-        lock = FileLock(self.paths.lock)
+        lock = FileLock(path)
         try:
-            lock.acquire(timeout=0)
+            lock.acquire(timeout=wait)
         except Timeout:
-            raise LockedError(
-                f"another pkm run is in progress (lock held: {self.paths.lock})"
-            ) from None
+            raise LockedError(f"{holder} is in progress (lock held: {path})") from None
         except OSError as e:
-            raise ConfigError(f"cannot take the lock {self.paths.lock}: {e.strerror}") from None
+            raise ConfigError(f"cannot take the lock {path}: {e.strerror}") from None
         try:
             yield
         finally:

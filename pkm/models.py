@@ -351,3 +351,65 @@ class RemoveResult:
     items_deleted: int = 0
     items_kept: int = 0
     error: str | None = None
+
+
+# --- sense: annotations and notes ---------------------------------------------------------------
+
+
+class AnnotationState(StrEnum):
+    """How well a highlight's anchor held after its item's text last changed."""
+
+    ANCHORED = "anchored"  # the quote is where it was
+    MOVED = "moved"  # the exact quote, found elsewhere in the new text
+    FUZZY = "fuzzy"  # an approximate match above the threshold
+    ORPHANED = "orphaned"  # not found; kept with its last known quote and position
+
+
+@dataclass(frozen=True)
+class TextQuote:
+    """A W3C TextQuoteSelector: the exact text, and up to 32 characters either side."""
+
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
+class TextPosition:
+    """A W3C TextPositionSelector: [start, end) in characters of the item's plain text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A highlight (with a quote) or an item-level comment (without one) on an item."""
+
+    id: int
+    item_id: int
+    quote: TextQuote | None
+    position: TextPosition | None
+    comment: str
+    tags: tuple[str, ...]
+    state: AnnotationState
+    created_at: datetime
+    updated_at: datetime
+    reviewed_at: datetime | None = None
+    review_count: int = 0
+
+
+@dataclass(frozen=True)
+class Note:
+    """A Markdown file of the vault, as the index last read it. `path` is relative to the
+    vault, with `/` separators; `name` is the file name without `.md`, which wikilinks use."""
+
+    id: int
+    path: str
+    name: str
+    title: str
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    created: datetime | None = None
+    updated: datetime | None = None
+    error: str | None = None  # why its frontmatter could not be read; such a note is skipped

@@ -137,7 +137,15 @@ def test_blank_database_gets_the_full_schema(store: Store) -> None:
         assert [c.name for c in db.table(table).columns] == columns, table
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert {t.name for t in db.triggers} == {"items_ad", "items_au", "items_text_changed"}
+    assert {t.name for t in db.triggers} == {
+        "items_ad",
+        "items_au",
+        "items_text_changed",
+        "annotations_ai",
+        "annotations_ad",
+        "annotations_au",
+        "notes_ad",
+    }
     assert {i.name for i in db.table("items").indexes} >= {"items_inbox", "items_url_key"}
     assert store.schema_version() == migrations._migrations[-1].name
 
@@ -187,7 +195,7 @@ def test_a_version_1_database_is_upgraded_with_its_data(tmp_path: Path) -> None:
     assert items["updated-only"].date == datetime(2025, 12, 30, 10, tzinfo=UTC)
     assert all(i.enclosures == () for i in items.values())
     assert [s.title for s in store.get_sources()] == ["A", "Saved pages"]
-    assert store.db.execute("SELECT count(*) FROM items_fts").fetchone()[0] == 4
+    assert store.db.execute("SELECT count(*) FROM search WHERE rowid % 4 = 0").fetchone()[0] == 4
 
 
 @pytest.mark.parametrize("stop_before", [m.name for m in migrations._migrations])
@@ -290,7 +298,7 @@ def test_same_article_from_two_sources_is_one_item(store: Store) -> None:
 def test_fts_follows_items(store: Store) -> None:
     source = add(store, "https://a.example/feed")
     put(store, source, [entry("1", text="zettelkasten method")])
-    query = "SELECT rowid FROM items_fts WHERE items_fts MATCH ?"
+    query = "SELECT rowid FROM search WHERE search MATCH ?"
     assert len(store.db.execute(query, ["zettelkasten"]).fetchall()) == 1
     put(store, source, [entry("1", text="commonplace book")])
     assert store.db.execute(query, ["zettelkasten"]).fetchall() == []

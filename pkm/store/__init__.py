@@ -10,14 +10,17 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pkm.store._db import BUSY_TIMEOUT, open_database, wrap_errors
+from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
+from pkm.store.notes import NotesMixin
+from pkm.store.search import SearchMixin
 from pkm.store.sources import SourcesMixin
 from pkm.store.updates import UpdatesMixin
 
 __all__ = ["Store"]
 
 
-class Store(SourcesMixin, ItemsMixin, UpdatesMixin):
+class Store(SourcesMixin, ItemsMixin, UpdatesMixin, AnnotationsMixin, NotesMixin, SearchMixin):
     def __init__(self, db: Database, path: Path | str = ":memory:") -> None:
         self.db = db
         self.path = path

@@ -162,3 +162,121 @@ def m003_index_new_items_in_batches(db: Database) -> None:
     index for 40 % less work on a first fetch. Updates and deletes keep their triggers.
     """
     db.execute("DROP TRIGGER items_ai")
+
+
+@migrations()
+def m004_sense(db: Database) -> None:
+    """Sense: annotations, the note index, reviews, and one search index over all three.
+
+    `search` replaces `items_fts`: BM25 scores are only comparable within one FTS index, so
+    items, annotations and notes share it. A row's rowid says what it is: `id * 4 + kind`
+    (0 item, 1 annotation, 2 note), so triggers and the store find a row without a lookup.
+    Columns, by weight: `title` (an item's or note's title and a note's aliases), `quote` (a
+    highlight's exact text), `body` (an item's plain text, a comment, a note's text).
+    `unicode61` with diacritics folded and no stemmer: text comes in every language.
+
+    Notes are indexed from the files in the vault (the files are the truth): `size` and
+    `mtime_ns` tell a file that may have changed, `content_hash` one that has. `error` holds
+    why a file's frontmatter could not be read; such a note is listed, never rewritten.
+    `note_items` are the provenance edges (which items a note cites), rebuilt from the files.
+    """
+    db.executescript(
+        """
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            exact TEXT,
+            prefix TEXT NOT NULL DEFAULT '',
+            suffix TEXT NOT NULL DEFAULT '',
+            start INTEGER,
+            "end" INTEGER,
+            comment TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'anchored',
+            state_changed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            reviewed_at TEXT,
+            review_count INTEGER NOT NULL DEFAULT 0,
+            retired_at TEXT
+        );
+        CREATE INDEX annotations_item ON annotations(item_id);
+        CREATE INDEX annotations_state ON annotations(state);
+        CREATE TABLE annotation_tags (
+            annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            PRIMARY KEY (annotation_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+            reviewed_at TEXT NOT NULL,
+            action TEXT NOT NULL
+        );
+        CREATE INDEX reviews_annotation ON reviews(annotation_id);
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            title TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT,
+            updated_at TEXT,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            error TEXT,
+            indexed_at TEXT NOT NULL
+        );
+        CREATE INDEX notes_name ON notes(name COLLATE NOCASE);
+        CREATE TABLE note_tags (
+            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            PRIMARY KEY (note_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE note_links (
+            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            heading TEXT,
+            alias TEXT,
+            position INTEGER NOT NULL
+        );
+        CREATE INDEX note_links_note ON note_links(note_id);
+        CREATE INDEX note_links_target ON note_links(target COLLATE NOCASE);
+        CREATE TABLE note_items (
+            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (note_id, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX note_items_item ON note_items(item_id);
+
+        CREATE VIRTUAL TABLE search USING fts5(
+            title, quote, body, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO search (rowid, title, quote, body)
+            SELECT id * 4, coalesce(title, ''), '', content_text FROM items;
+        DROP TRIGGER items_ad;
+        DROP TRIGGER items_au;
+        DROP TABLE items_fts;
+        CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+          DELETE FROM search WHERE rowid = old.id * 4;
+        END;
+        CREATE TRIGGER items_au AFTER UPDATE OF title, content_text ON items BEGIN
+          UPDATE search SET title = coalesce(new.title, ''), body = new.content_text
+          WHERE rowid = new.id * 4;
+        END;
+        CREATE TRIGGER annotations_ai AFTER INSERT ON annotations BEGIN
+          INSERT INTO search (rowid, title, quote, body)
+          VALUES (new.id * 4 + 1, '', coalesce(new.exact, ''), new.comment);
+        END;
+        CREATE TRIGGER annotations_ad AFTER DELETE ON annotations BEGIN
+          DELETE FROM search WHERE rowid = old.id * 4 + 1;
+        END;
+        CREATE TRIGGER annotations_au AFTER UPDATE OF exact, comment ON annotations BEGIN
+          UPDATE search SET quote = coalesce(new.exact, ''), body = new.comment
+          WHERE rowid = new.id * 4 + 1;
+        END;
+        CREATE TRIGGER notes_ad AFTER DELETE ON notes BEGIN
+          DELETE FROM search WHERE rowid = old.id * 4 + 2;
+        END;
+        """
+    )

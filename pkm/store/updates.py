@@ -123,8 +123,9 @@ class UpdatesMixin(StoreBase):
         for start in range(0, len(item_ids), 500):
             chunk = item_ids[start : start + 500]
             self.db.conn.execute(
-                "INSERT INTO items_fts (rowid, title, content_text) SELECT id, title,"
-                f" content_text FROM items WHERE id IN ({','.join('?' * len(chunk))})",
+                "INSERT INTO search (rowid, title, quote, body) SELECT id * 4,"
+                " coalesce(title, ''), '', content_text FROM items"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
                 list(chunk),
             )
 
