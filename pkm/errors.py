@@ -48,3 +48,9 @@ class FetchError(PkmError):
 
 class ParseError(FetchError):
     """The body was retrieved but is not a feed (or not a usable page)."""
+
+
+class QueryError(InvalidInputError):
+    """A search query FTS5 cannot read: a usage error."""
+
+    exit_code = 2

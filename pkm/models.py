@@ -6,6 +6,7 @@ Datetimes here are always timezone-aware UTC.
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 
 class ItemStatus(StrEnum):
@@ -413,3 +414,44 @@ class Note:
     created: datetime | None = None
     updated: datetime | None = None
     error: str | None = None  # why its frontmatter could not be read; such a note is skipped
+
+
+# --- sense: search -------------------------------------------------------------------------------
+
+SearchKind = Literal["item", "annotation", "note"]
+SEARCH_KINDS: tuple[SearchKind, ...] = ("item", "annotation", "note")
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What narrows a search besides its words. Filters on an item's properties (status,
+    source) apply to items and to the items annotations are on, and leave notes out."""
+
+    kinds: tuple[SearchKind, ...] = ()
+    tags: tuple[str, ...] = ()
+    source_ids: tuple[int, ...] = ()
+    statuses: tuple[ItemStatus, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    exclude: tuple[tuple[SearchKind, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ranked hit. `score` is FTS5's BM25 (lower is better), comparable across kinds;
+    `snippet` is the best-matching passage with each match between `MATCH_START` and
+    `MATCH_END`."""
+
+    kind: SearchKind
+    id: int
+    score: float
+    snippet: str
+    title: str | None
+    url: str | None = None
+    item_id: int | None = None  # the item itself, or the item an annotation is on
+    path: str | None = None  # a note's path in the vault
+    date: datetime | None = None  # an item's date, a highlight's creation, a note's update
+
+
+# Private-use characters no stored text holds: they mark matches in a snippet.
+MATCH_START, MATCH_END = "\ue000", "\ue001"

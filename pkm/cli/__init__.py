@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from pkm import __version__
+from pkm.cli import sense_search  # noqa: F401  (registers its commands on sense_app)
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app

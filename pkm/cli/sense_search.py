@@ -1,0 +1,187 @@
+"""`pkm sense search` and `pkm sense related`: one ranked search over items, highlights and
+notes, and what is like a given item."""
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pkm.cli._context import cli_errors, get_pkm
+from pkm.cli._output import emit_json, safe, stdout_console
+from pkm.cli.sense import sense_app
+from pkm.models import MATCH_END, MATCH_START, ItemStatus, SearchHit, SearchKind
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+KIND_CHOICES = ["item", "annotation", "note"]
+_MARKED_RE = re.compile(f"{MATCH_START}(.*?){MATCH_END}", re.DOTALL)
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    """A hit with its snippet as plain text and the matches as [start, end) offsets in it."""
+    text, matches = _unmark(hit.snippet)
+    return {
+        "kind": hit.kind,
+        "id": hit.id,
+        "score": round(hit.score, 4),
+        "title": hit.title,
+        "url": hit.url,
+        "item_id": hit.item_id,
+        "path": hit.path,
+        "date": hit.date,
+        "snippet": text,
+        "matches": matches,
+    }
+
+
+def _unmark(snippet: str) -> tuple[str, list[list[int]]]:
+    parts: list[str] = []
+    matches: list[list[int]] = []
+    length = 0
+    last = 0
+    for m in _MARKED_RE.finditer(snippet):
+        before = snippet[last : m.start()]
+        parts += [before, m[1]]
+        length += len(before)
+        matches.append([length, length + len(m[1])])
+        length += len(m[1])
+        last = m.end()
+    parts.append(snippet[last:])
+    return "".join(parts).replace(MATCH_START, "").replace(MATCH_END, ""), matches
+
+
+def _snippet_text(snippet: str) -> "Text":
+    from rich.text import Text
+
+    text, matches = _unmark(safe(snippet))
+    rendered = Text(text, style="dim")
+    for start, end in matches:
+        rendered.stylize("bold", start, end)
+    return rendered
+
+
+def render_hits(hits: list[SearchHit]) -> None:
+    """Each hit on its own lines: kind and id, title, date, then its snippet, indented."""
+    from rich.text import Text
+
+    console = stdout_console()
+    for hit in hits:
+        label = {"item": "item", "annotation": "highlight", "note": "note"}[hit.kind]
+        head = Text.assemble(
+            (f"{hit.id:>6} ", "bold"),
+            (f"{label:<9} ", "cyan"),
+            safe(hit.title or hit.path or hit.url) or "(untitled)",
+        )
+        if hit.date:
+            head.append(f"  {hit.date:%Y-%m-%d}", style="dim")
+        if hit.kind == "annotation" and hit.item_id is not None:
+            head.append(f"  (item {hit.item_id})", style="dim")
+        console.print(head, overflow="ellipsis", no_wrap=True)
+        snippet = _snippet_text(hit.snippet)
+        snippet.pad_left(7)
+        console.print(snippet)
+
+
+def item_ids(hits: list[SearchHit]) -> list[int]:
+    """The items the hits are about, in rank order, once each: a highlight counts for its
+    item, a note for none."""
+    return list(dict.fromkeys(h.item_id for h in hits if h.item_id is not None))
+
+
+@sense_app.command("search")
+def sense_search(
+    ctx: typer.Context,
+    query: Annotated[list[str], typer.Argument(metavar="QUERY", help="Words to find.")],
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type", metavar="item|note|annotation", help="Only hits of this kind (repeatable)."
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="T", help="Only hits tagged T.")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", metavar="URL|ID", help="Only items from this source."),
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", metavar="S", help="Only items with this status."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only from DATE on.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only before DATE.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ids: Annotated[
+        bool, typer.Option("--ids", help="Print only the matching items' ids, one per line.")
+    ] = False,
+) -> None:
+    """Search items, highlights and notes at once, best match first.
+
+    Words match anywhere; "a phrase" matches as written; AND, OR, NOT and (...) combine;
+    word* matches a prefix; title:word, highlight:word and body:word search one field.
+    """
+    from pkm.sense.search import SearchQuery, search
+
+    with cli_errors():
+        if as_json and ids:
+            raise typer.BadParameter("choose one of --json and --ids", param_hint="--ids")
+        pkm = get_pkm(ctx, readonly=True)
+        hits = search(
+            pkm,
+            SearchQuery(
+                text=" ".join(query),
+                kinds=tuple(_kinds(kinds)),
+                tags=tuple(tag or ()),
+                sources=tuple(source or ()),
+                statuses=tuple(_statuses(status)),
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
+                limit=limit,
+            ),
+        )
+        if ids:
+            import sys
+
+            sys.stdout.write("".join(f"{i}\n" for i in item_ids(hits)))
+        elif as_json:
+            emit_json([hit_json(h) for h in hits])
+        else:
+            render_hits(hits)
+
+
+def _kinds(values: list[str] | None) -> list[SearchKind]:
+    kinds: list[SearchKind] = []
+    for value in values or ():
+        for part in value.split(","):
+            if part not in KIND_CHOICES:
+                raise typer.BadParameter(
+                    f"{part!r} is not one of item, note, annotation", param_hint="--type"
+                )
+            kinds.append(part)  # type: ignore[arg-type]
+    return kinds
+
+
+def _statuses(values: list[str] | None) -> list[ItemStatus]:
+    try:
+        return [ItemStatus(v) for v in values or ()]
+    except ValueError as e:
+        choices = ", ".join(s.value for s in ItemStatus)
+        raise typer.BadParameter(f"{e}; choose from {choices}", param_hint="--status") from None
+
+
+def _when(value: str | None, option: str) -> "Any":
+    if value is None:
+        return None
+    from pkm._util.timeutil import from_iso
+
+    try:
+        return from_iso(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {value!r}", param_hint=option) from None
