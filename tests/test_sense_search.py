@@ -127,6 +127,10 @@ def test_text_in_other_languages_is_found_without_stemming_or_accents(store: Sto
     assert kinds_and_ids(store.search(fts_query("straße"), SearchFilter(), 10)) == [
         ("item", items["de"])
     ]
+    ja = put_items(store, "https://b.example/feed", {"ja": ("日本", "東京は大きい")})
+    assert kinds_and_ids(store.search(fts_query("東京"), SearchFilter(), 10)) == [
+        ("item", ja["ja"])
+    ]
     # No English stemmer: "run" is not "running", but a prefix finds both.
     assert store.search(fts_query("run"), SearchFilter(), 10) == []
     assert len(store.search(fts_query("run*"), SearchFilter(), 10)) == 1
@@ -143,6 +147,7 @@ def test_text_in_other_languages_is_found_without_stemming_or_accents(store: Sto
         ("https://x.org/a", '"https://x.org/a"'),
         ("pre*", "pre*"),
         ("e-ma*", '"e-ma"*'),
+        ("東京", "東京*"),
     ],
 )
 def test_query_words_with_punctuation_become_phrases(typed: str, expected: str) -> None:

@@ -3,7 +3,8 @@
 The query language is FTS5's own (words, "phrases", AND/OR/NOT, prefix*, NEAR(...),
 column filters), made forgiving in one way: a word FTS5 would reject for its punctuation
 (`e-mail`, `c++`, `https://x.org/a`) is searched as the phrase of its parts, as a person
-typing it means. Anything else FTS5 cannot read is a `QueryError` (a usage error).
+typing it means; and a word in a script written without spaces (Chinese, Japanese) matches
+the start of a run of such characters. Anything else FTS5 cannot read is a `QueryError` (a usage error).
 """
 
 import math
@@ -27,6 +28,9 @@ OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 _TOKEN_RE = re.compile(r'(?P<phrase>"(?:[^"]|"")*"?)|(?P<paren>[()])|(?P<word>[^\s()"]+)')
 _COLUMN_RE = re.compile(r"(?P<column>\w+):(?P<rest>.*)", re.DOTALL)
 _BAREWORD_RE = re.compile(r"\w+")
+# Han, Hiragana and Katakana: written without spaces, so the tokenizer keeps a whole run of
+# them as one token, and a word is found as the start of a run.
+_UNSPACED_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def fts_query(text: str) -> str:
@@ -54,7 +58,7 @@ def _word(word: str) -> str:
         return word
     base, star = (word[:-1], "*") if word.endswith("*") else (word, "")
     if not base or _BAREWORD_RE.fullmatch(base):
-        return word
+        return word + ("*" if not star and _UNSPACED_RE.search(base) else "")
     return '"' + base.replace('"', '""') + '"' + star
 
 
