@@ -216,3 +216,16 @@ def test_related_items_share_distinctive_terms(store: Store, home: Path) -> None
     assert (found.similar[0].kind, found.similar[0].id) == ("item", items["b"])
     assert ("item", items["c"]) not in [(h.kind, h.id) for h in found.similar]
     assert [(h.kind, h.id) for h in found.unlinked_mentions] == [("note", note)]
+
+
+def test_cli_related_lists_similar_items_and_unknown_ids_exit_3(run, store: Store) -> None:  # type: ignore[no-untyped-def]
+    filler = {f"f{i}": (f"filler {i}", "common words") for i in range(10)}
+    items = put_items(
+        store,
+        "https://a.example/feed",
+        {"a": ("Gardens", "mulch compost gardens"), "b": ("Compost", "mulch compost"), **filler},
+    )
+    found = json.loads(run("sense", "related", str(items["a"]), "--json").stdout)
+    assert found["similar"][0]["id"] == items["b"]
+    result = run("sense", "related", "99999", code=3)
+    assert result.stderr.strip() == "pkm: error: no such item: 99999"

@@ -185,3 +185,32 @@ def _when(value: str | None, option: str) -> "Any":
         return from_iso(value)
     except ValueError:
         raise typer.BadParameter(f"not a date: {value!r}", param_hint=option) from None
+
+
+@sense_app.command("related")
+def sense_related(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID|NOTE", help="An item id or a note's name.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What is most like an item or a note, and the notes that mention it without a link."""
+    from pkm.sense.search import related_to
+
+    with cli_errors():
+        pkm = get_pkm(ctx, readonly=True)
+        found = related_to(pkm, ref, limit=limit)
+        if as_json:
+            emit_json(
+                {
+                    "similar": [hit_json(h) for h in found.similar],
+                    "unlinked_mentions": [hit_json(h) for h in found.unlinked_mentions],
+                }
+            )
+            return
+        render_hits(found.similar)
+        if found.unlinked_mentions:
+            from rich.text import Text
+
+            stdout_console().print(Text("\nMentioned without a link in:", style="bold"))
+            render_hits(found.unlinked_mentions)

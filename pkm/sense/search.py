@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pkm.errors import QueryError
+from pkm.errors import ItemNotFoundError, QueryError
 from pkm.models import ItemStatus, SearchFilter, SearchHit, SearchKind
 
 if TYPE_CHECKING:
@@ -148,6 +148,18 @@ def related(
         filters = SearchFilter(kinds=("note",), exclude=exclude)
         mentions = pkm.store.search(f'body : "{phrase}"', filters, limit)
     return Related(similar, mentions)
+
+
+def related_to(pkm: "Pkm", ref: str, *, limit: int = 10) -> Related:
+    """`related` for an item id or (else) a note's name."""
+    if ref.strip().isdigit():
+        items = pkm.store.get_items(item_ids=[int(ref)])
+        if not items:
+            raise ItemNotFoundError(ref)
+        item = items[0]
+        cited_by = tuple(n.id for n in pkm.store.get_notes_citing(item.id))
+        return related(pkm, "item", item.id, title=item.title, linked_notes=cited_by, limit=limit)
+    raise ItemNotFoundError(ref)
 
 
 def _terms(text: str) -> list[str]:
