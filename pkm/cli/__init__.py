@@ -15,6 +15,9 @@ from pkm import __version__
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
+from pkm.cli.sense_annotations import annotation_app  # registers its commands on sense_app
+
+del annotation_app
 
 app = typer.Typer(
     name="pkm",
