@@ -170,12 +170,44 @@ def _fuzzy(exact: str, text: str) -> TextPosition | None:
     found = fuzz.partial_ratio_alignment(exact, text, score_cutoff=FUZZY_THRESHOLD)
     if found is None:
         return None
-    start, end = found.dest_start, found.dest_end
-    # The best window may begin or end on whitespace the quote does not have.
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start == end:
+    return _fit(exact, text, found.dest_start, found.dest_end)
+
+
+def _fit(exact: str, text: str, start: int, end: int) -> TextPosition | None:
+    """The span near [start, end) most like `exact`.
+
+    `partial_ratio` compares windows as long as the quote, so when the passage has grown
+    or shrunk the window starts or ends in the wrong place (". Spaced repetition works
+    since ... memory" for "Spaced repetition works because ... memory."). Word boundaries
+    within a quarter of the quote's length of the window's ends are tried as the span's
+    ends, and the span whose `fuzz.ratio` with the quote is highest is kept.
+    """
+    from rapidfuzz import fuzz
+
+    reach = max(8, len(exact) // 4)
+    starts = {start} | {
+        i
+        for i in range(max(0, start - reach), min(len(text), start + reach + 1))
+        if not text[i].isspace() and (i == 0 or text[i - 1].isspace())
+    }
+    ends = {end} | {
+        j
+        for j in range(max(1, end - reach), min(len(text), end + reach) + 1)
+        if not text[j - 1].isspace() and (j == len(text) or text[j].isspace())
+    }
+    spans = [(s, e) for s in starts for e in ends if s < e]
+    if not spans:
         return None
-    return TextPosition(start, end)
+    best_start, best_end = max(
+        spans,
+        key=lambda se: (
+            fuzz.ratio(exact, text[se[0] : se[1]]),
+            -abs(se[0] - start) - abs(se[1] - end),
+        ),
+    )
+    # A window may still begin or end on whitespace the quote does not have.
+    while best_start < best_end and text[best_start].isspace():
+        best_start += 1
+    while best_end > best_start and text[best_end - 1].isspace():
+        best_end -= 1
+    return TextPosition(best_start, best_end) if best_start < best_end else None
