@@ -41,6 +41,10 @@ _PREFIX_WEIGHT = 20.0
 _SUFFIX_WEIGHT = 20.0
 _POSITION_WEIGHT = 2.0
 
+# How far (in characters) a fuzzy match's ends may be moved to fit the passage: it bounds
+# the spans tried, so a page-long quote costs milliseconds, not seconds.
+_FIT_REACH = 64
+
 
 _WORD_RE = re.compile(r"\S+")
 
@@ -179,12 +183,13 @@ def _fit(exact: str, text: str, start: int, end: int) -> TextPosition | None:
     `partial_ratio` compares windows as long as the quote, so when the passage has grown
     or shrunk the window starts or ends in the wrong place (". Spaced repetition works
     since ... memory" for "Spaced repetition works because ... memory."). Word boundaries
-    within a quarter of the quote's length of the window's ends are tried as the span's
-    ends, and the span whose `fuzz.ratio` with the quote is highest is kept.
+    within a quarter of the quote's length (at most `_FIT_REACH` characters) of the
+    window's ends are tried as the span's ends, and the span whose `fuzz.ratio` with the
+    quote is highest is kept.
     """
     from rapidfuzz import fuzz
 
-    reach = max(8, len(exact) // 4)
+    reach = min(max(8, len(exact) // 4), _FIT_REACH)
     starts = {start} | {
         i
         for i in range(max(0, start - reach), min(len(text), start + reach + 1))
