@@ -107,7 +107,7 @@ def test_an_item_level_comment_needs_no_highlight(run, article: int) -> None:  #
     assert (a["exact"], a["start"], a["comment"]) == (None, None, "Worth rereading[31m.")
 
 
-def test_unknown_ids_exit_3_naming_them(run, article: int) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_ids_exit_3_naming_them(run, article: int, home: Path) -> None:  # type: ignore[no-untyped-def]
     cases = [
         (("sense", "annotate", "999", "--comment", "x"), "no such item: 999"),
         (("sense", "annotations", "--item", "999"), "no such item: 999"),
@@ -117,6 +117,11 @@ def test_unknown_ids_exit_3_naming_them(run, article: int) -> None:  # type: ign
     for args, message in cases:
         result = run(*args, code=3)
         assert result.stderr.strip() == f"pkm: error: {message}"
+    pkm = open_pkm(home)
+    pkm.store.set_item_status([article], ItemStatus.DELETED, FIXED_NOW)  # a tombstone
+    pkm.close()
+    result = run("sense", "annotate", str(article), "--comment", "x", code=3)
+    assert result.stderr.strip() == f"pkm: error: no such item: {article}"
 
 
 def test_bad_input_is_a_message_not_a_traceback(run, article: int) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from pkm.models import (
     Annotation,
     AnnotationState,
     ItemRef,
+    ItemStatus,
     TextChange,
     TextPosition,
 )
@@ -106,8 +107,8 @@ def annotate_item(
     reanchor_changed(pkm)
     with pkm.sense_lock():
         texts = pkm.store.get_item_texts([item_id])
-        if item_id not in texts:
-            raise ItemNotFoundError(item_id)
+        if item_id not in texts or get_item_ref(pkm, item_id).status is ItemStatus.DELETED:
+            raise ItemNotFoundError(item_id)  # a deleted item is a tombstone, shown nowhere
         quote = position = None
         if quote_text is not None:
             found = find_quote(texts[item_id], quote_text)
