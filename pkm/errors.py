@@ -39,13 +39,44 @@ class ItemNotFoundError(NotFoundError):
 
     exit_code = 3
 
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: int | str) -> None:
         super().__init__(f"no such item: {ref}")
         self.ref = ref
 
 
+class AnnotationNotFoundError(NotFoundError):
+    exit_code = 3
+
+    def __init__(self, annotation_id: int) -> None:
+        super().__init__(f"no such annotation: {annotation_id}")
+        self.annotation_id = annotation_id
+
+
 class InvalidInputError(PkmError, ValueError):
     """Input the user gave is malformed (a URL, an OPML file, a query)."""
+
+
+class QuoteNotFoundError(InvalidInputError):
+    """A highlight whose text is not in the item's plain text."""
+
+    def __init__(self, item_id: int, quote: str) -> None:
+        shown = quote if len(quote) <= 60 else quote[:57] + "..."
+        super().__init__(f"the highlight is not in the text of item {item_id}: {shown!r}")
+        self.item_id = item_id
+        self.quote = quote
+
+
+class AmbiguousQuoteError(InvalidInputError):
+    """A highlight found more than once, with no (or an out of range) occurrence chosen."""
+
+    def __init__(self, item_id: int, count: int, occurrence: int | None = None) -> None:
+        if occurrence is None:
+            detail = f"the highlight occurs {count} times in item {item_id}"
+        else:
+            detail = f"there is no occurrence {occurrence}: the highlight occurs {count} times in item {item_id}"
+        super().__init__(f"{detail}; choose one with --occurrence 1..{count}")
+        self.item_id = item_id
+        self.count = count
 
 
 class FetchError(PkmError):

@@ -384,6 +384,15 @@ class TextPosition:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """Where a highlight is in its item's text: a re-anchoring decision, stored as it is."""
+
+    state: AnnotationState
+    quote: TextQuote
+    position: TextPosition
+
+
+@dataclass(frozen=True)
 class Annotation:
     """A highlight (with a quote) or an item-level comment (without one) on an item."""
 
@@ -398,6 +407,30 @@ class Annotation:
     updated_at: datetime
     reviewed_at: datetime | None = None
     review_count: int = 0
+    retired_at: datetime | None = None  # discarded in a review: never resurfaced again
+
+    @property
+    def is_highlight(self) -> bool:
+        return self.quote is not None
+
+
+class ReviewAction(StrEnum):
+    """What happened to a highlight resurfaced by `sense review`."""
+
+    SHOWN = "shown"  # listed (not on a terminal, or --json)
+    KEPT = "kept"
+    SKIPPED = "skipped"
+    DISCARDED = "discarded"  # retired from review; the annotation stays
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What a listing of annotations shows of their item."""
+
+    id: int
+    title: str | None
+    url: str | None
+    status: ItemStatus
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from pkm._util.timeutil import to_iso
-from pkm.models import Item, SeekReport, Source
+from pkm.models import Annotation, Item, ItemRef, SeekReport, Source
 
 
 def to_jsonable(value: Any) -> Any:
@@ -82,4 +82,105 @@ def seek_report_json(report: SeekReport) -> dict[str, Any]:
         "updated_items": report.updated_items,
         "outcomes": {o.value: n for o, n in report.outcome_counts().items()},
         "sources": [to_jsonable(r) for r in report.results],
+    }
+
+
+def annotation_json(a: Annotation, item: ItemRef | None = None) -> dict[str, Any]:
+    """A highlight (`exact` not null) or an item-level comment. `start`/`end` index the
+    item's `content_text`; an orphan keeps the last place it was known at."""
+    return {
+        "id": a.id,
+        "item_id": a.item_id,
+        "item_title": item.title if item else None,
+        "item_url": item.url if item else None,
+        "exact": a.quote.exact if a.quote else None,
+        "prefix": a.quote.prefix if a.quote else None,
+        "suffix": a.quote.suffix if a.quote else None,
+        "start": a.position.start if a.position else None,
+        "end": a.position.end if a.position else None,
+        "comment": a.comment,
+        "tags": list(a.tags),
+        "state": a.state.value,
+        "created": to_iso(a.created_at),
+        "updated": to_iso(a.updated_at),
+        "reviewed": to_iso(a.reviewed_at),
+        "review_count": a.review_count,
+        "retired": to_iso(a.retired_at),
+    }
+
+
+W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+
+
+def w3c_annotation(a: Annotation, item: ItemRef | None) -> dict[str, Any]:
+    """One annotation in the W3C Web Annotation Data Model (https://www.w3.org/TR/annotation-model/).
+
+    The target's source is the item's URL (`urn:pkm:item:ID` for an item without one). A
+    highlight is selected by a TextQuoteSelector and a TextPositionSelector; the position
+    counts characters of pkm's plain text of the item, so other tools should prefer the
+    quote. The comment is a TextualBody with purpose `commenting`, each tag one with
+    purpose `tagging`.
+    """
+    source = (item.url if item else None) or f"urn:pkm:item:{a.item_id}"
+    target: dict[str, Any] | str = source
+    if a.quote is not None:
+        selectors: list[dict[str, Any]] = [
+            {
+                "type": "TextQuoteSelector",
+                "exact": a.quote.exact,
+                "prefix": a.quote.prefix,
+                "suffix": a.quote.suffix,
+            }
+        ]
+        if a.position is not None:
+            selectors.append(
+                {"type": "TextPositionSelector", "start": a.position.start, "end": a.position.end}
+            )
+        target = {"source": source, "selector": selectors}
+    body: list[dict[str, Any]] = []
+    if a.comment:
+        body.append(
+            {
+                "type": "TextualBody",
+                "value": a.comment,
+                "format": "text/plain",
+                "purpose": "commenting",
+            }
+        )
+    body += [{"type": "TextualBody", "value": t, "purpose": "tagging"} for t in a.tags]
+    value: dict[str, Any] = {
+        "id": f"urn:pkm:annotation:{a.id}",
+        "type": "Annotation",
+        "motivation": _motivation(a),
+        "created": to_iso(a.created_at),
+        "modified": to_iso(a.updated_at),
+    }
+    if body:
+        value["body"] = body
+    value["target"] = target
+    return value
+
+
+def _motivation(a: Annotation) -> str:
+    if a.comment:
+        return "commenting"
+    return "highlighting" if a.quote is not None else "tagging"
+
+
+def w3c_collection(
+    annotations: list[Annotation], items: dict[int, ItemRef], label: str = "pkm annotations"
+) -> dict[str, Any]:
+    """An AnnotationCollection holding every annotation on one embedded AnnotationPage."""
+    return {
+        "@context": W3C_CONTEXT,
+        "id": "urn:pkm:annotations",
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(annotations),
+        "first": {
+            "id": "urn:pkm:annotations:page:0",
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": [w3c_annotation(a, items.get(a.item_id)) for a in annotations],
+        },
     }

@@ -16,6 +16,9 @@ from pkm.cli import sense_search  # noqa: F401  (registers its commands on sense
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
+from pkm.cli.sense_annotations import annotation_app  # registers its commands on sense_app
+
+del annotation_app
 
 app = typer.Typer(
     name="pkm",

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from pkm.cli._output import (
     warn,
 )
 from pkm.models import AddResult, FetchOutcome, RemoveResult, SeekReport, SourceHealth
+
+if TYPE_CHECKING:
+    from pkm.core import Pkm
 
 seek_app = typer.Typer(
     help="Bring things in. With no subcommand: fetch every due source (the cron job).",
@@ -73,10 +76,14 @@ def seek_run(
         show_progress = sys.stderr.isatty() and not quiet and not as_json
         with _progress_bar(show_progress) as progress:
             report = fetch_due(pkm, only=only or (), force=fetch_all, progress=progress)
+        orphaned = _reanchor(pkm)
         if as_json:
             from pkm.serialize import seek_report_json
 
-            emit_json(seek_report_json(report))
+            emit_json(
+                seek_report_json(report)
+                | {"orphaned": len(orphaned), "orphaned_annotation_ids": list(orphaned)}
+            )
         if quiet or as_json:
             # stdout may be a file; cron mails stderr: failures and feeds that died go there.
             for r in report.failed:
@@ -84,9 +91,26 @@ def seek_run(
             for r in report.newly_gone:
                 warn(f"{r.url}: gone (HTTP 410), no longer fetched")
         else:
-            _print_run(report)
+            _print_run(report, len(orphaned))
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _reanchor(pkm: "Pkm") -> tuple[int, ...]:
+    """Re-anchor the highlights of items whose text the run changed (seek never imports
+    sense: the CLI joins the two). Returns the ids of highlights it orphaned.
+
+    What was fetched is stored already, so a failure here is a warning: the changes stay
+    recorded and the next `pkm seek` or `pkm sense annotations` applies them.
+    """
+    from pkm.errors import PkmError
+    from pkm.sense import reanchor_changed
+
+    try:
+        return reanchor_changed(pkm).newly_orphaned
+    except PkmError as e:
+        warn(f"highlights not re-anchored yet: {e}")
+        return ()
 
 
 @contextmanager
@@ -122,7 +146,7 @@ def _progress_bar(show: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield advance
 
 
-def _print_run(report: SeekReport) -> None:
+def _print_run(report: SeekReport, orphaned: int = 0) -> None:
     from rich.text import Text
 
     console = stderr_console()
@@ -149,10 +173,10 @@ def _print_run(report: SeekReport) -> None:
                 Text(safe("; ".join(filter(None, [r.error, *r.notes])))),
             )
         console.print(fitted_table(columns, console.width))
-    console.print(Text(_summary_line(report)))
+    console.print(Text(_summary_line(report, orphaned)))
 
 
-def _summary_line(report: SeekReport) -> str:
+def _summary_line(report: SeekReport, orphaned: int = 0) -> str:
     if not report.results:
         return "no sources: add one with `pkm seek add URL`"
     labels = {FetchOutcome.NEW: "with new items"}
@@ -161,9 +185,15 @@ def _summary_line(report: SeekReport) -> str:
         for o, n in report.outcome_counts().items()
         if n
     ]
-    return f"{report.new_items} new items, {report.updated_items} updated; sources: " + ", ".join(
+    line = f"{report.new_items} new items, {report.updated_items} updated; sources: " + ", ".join(
         counts
     )
+    if orphaned:
+        line += (
+            f"; {orphaned} highlight{'s' if orphaned > 1 else ''} orphaned"
+            " (`pkm sense annotations --orphaned`)"
+        )
+    return line
 
 
 def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str) -> None:

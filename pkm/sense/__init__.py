@@ -1,13 +1,55 @@
-"""Sense: triage, annotate, search and synthesize. For now: reading the inbox."""
+"""Sense: triage, annotate, search and synthesize. For now: the inbox, highlights and
+comments (with their re-anchoring and review).
+
+- `list_inbox`, `count_inbox`: the inbox.
+- `annotate_item`, `list_annotations`, `get_annotation`, `edit_annotation`,
+  `delete_annotation`: highlights and comments (`annotations`).
+- `reanchor_changed`: re-anchor the highlights of items whose text changed (the CLI runs
+  it after `pkm seek`; seek never imports sense).
+- `start_review`, `record_review`, `review_listing`: resurface past highlights (`review`).
+"""
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pkm.models import Item, ItemStatus
+from pkm.sense.annotations import (
+    AnnotationQuery,
+    ReanchorReport,
+    annotate_item,
+    delete_annotation,
+    edit_annotation,
+    get_annotation,
+    get_item_ref,
+    item_refs,
+    list_annotations,
+    reanchor_changed,
+)
+from pkm.sense.review import ReviewCard, record_review, review_listing, start_review
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
+
+__all__ = [
+    "AnnotationQuery",
+    "InboxQuery",
+    "ReanchorReport",
+    "ReviewCard",
+    "annotate_item",
+    "count_inbox",
+    "delete_annotation",
+    "edit_annotation",
+    "get_annotation",
+    "get_item_ref",
+    "item_refs",
+    "list_annotations",
+    "list_inbox",
+    "reanchor_changed",
+    "record_review",
+    "review_listing",
+    "start_review",
+]
 
 
 @dataclass(frozen=True)
