@@ -48,3 +48,25 @@ class FetchError(PkmError):
 
 class ParseError(FetchError):
     """The body was retrieved but is not a feed (or not a usable page)."""
+
+
+class ItemNotFoundError(NotFoundError):
+    def __init__(self, item_ids: "list[int] | tuple[int, ...]") -> None:
+        ids = ", ".join(str(i) for i in item_ids)
+        super().__init__(f"no such item: {ids}")
+        self.item_ids = tuple(item_ids)
+
+
+class NoteNotFoundError(NotFoundError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no such note: {ref}")
+        self.ref = ref
+
+
+class NoteError(PkmError):
+    """A note pkm will not write: broken frontmatter, broken pkm markers, or a file that kept
+    changing while pkm tried to merge into it. The file is left as it is."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path

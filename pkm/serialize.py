@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from pkm._util.timeutil import to_iso
-from pkm.models import Item, SeekReport, Source
+from pkm.models import Item, Note, SeekReport, Source
 
 
 def to_jsonable(value: Any) -> Any:
@@ -82,4 +82,21 @@ def seek_report_json(report: SeekReport) -> dict[str, Any]:
         "updated_items": report.updated_items,
         "outcomes": {o.value: n for o, n in report.outcome_counts().items()},
         "sources": [to_jsonable(r) for r in report.results],
+    }
+
+
+def note_json(note: Note, file: str | None = None) -> dict[str, Any]:
+    """A note of the vault as the index read it; `file` is its absolute path. `error` says
+    why its frontmatter could not be read (null for a good note)."""
+    return {
+        "id": note.id,
+        "path": note.path,
+        "file": file,
+        "name": note.name,
+        "title": note.title,
+        "tags": list(note.tags),
+        "aliases": list(note.aliases),
+        "created": to_iso(note.created),
+        "updated": to_iso(note.updated),
+        "error": note.error,
     }

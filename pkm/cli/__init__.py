@@ -15,6 +15,7 @@ from pkm import __version__
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
+from pkm.cli.sense_notes import note_app  # noqa: F401 (registers its commands on sense_app)
 
 app = typer.Typer(
     name="pkm",
