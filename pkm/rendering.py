@@ -32,13 +32,21 @@ TEMPLATES_FOLDER = "templates"
 _INLINE_RE = re.compile(r"([\\`*_\[\]<>#|%~=$!&^{}])")
 # What starts a block at the beginning of a line: a list item, a numbered item, a quote, a
 # heading (the `#` is escaped anyway), a thematic break or setext underline.
-_LINE_START_RE = re.compile(r"^(\s*)([-+]|\d{1,9}(?=[.)]))")
+_LINE_START_RE = re.compile(r"^(\s*)(\d{1,9})?([-+.)])")
+
+
+def _block_start(line: str) -> str:
+    """`line` with a list or numbered-item marker at its start escaped (`\\-`, `1\\.`)."""
+    m = _LINE_START_RE.match(line)
+    if m is None or (m.group(2) is None and m.group(3) in ".)"):
+        return line
+    return line[: m.start(3)] + "\\" + line[m.start(3) :]
 
 
 def md(value: Any) -> Markup:
     """Untrusted text as one line of inline Markdown that renders as the text itself."""
     text = _INLINE_RE.sub(r"\\\1", one_line(str(value)))
-    return Markup(_LINE_START_RE.sub(r"\1\\\2", text))
+    return Markup(_block_start(text))
 
 
 def md_quote(value: Any) -> Markup:
@@ -46,7 +54,7 @@ def md_quote(value: Any) -> Markup:
     lines = strip_controls(str(value)).strip("\n").split("\n")
     out = []
     for line in lines:
-        text = _LINE_START_RE.sub(r"\1\\\2", _INLINE_RE.sub(r"\\\1", " ".join(line.split())))
+        text = _block_start(_INLINE_RE.sub(r"\\\1", " ".join(line.split())))
         out.append(f"> {text}" if text else ">")
     return Markup("\n".join(out))
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from pkm._util.text import one_line
 from pkm._util.timeutil import to_iso
+from pkm._util.urls import is_web_url
 from pkm.models import Annotation, AnnotationState, Item, NoteSource
 
 # The frontmatter readers are pure functions of parsed YAML.
@@ -101,7 +102,9 @@ def source_sections(
                         exact=a.quote.exact,
                         comment=a.comment.strip(),
                         tags=a.tags,
-                        link=text_fragment_link(item.url, a.quote.exact),
+                        link=text_fragment_link(item.url, a.quote.exact)
+                        if is_web_url(item.url)
+                        else None,
                         orphaned=a.state is AnnotationState.ORPHANED,
                     )
                 )
@@ -111,7 +114,7 @@ def source_sections(
             SourceSection(
                 item_id=item.id,
                 title=item_title(item),
-                url=item.url,
+                url=item.url if is_web_url(item.url) else None,
                 source_title=one_line(item.source_title or "") or None,
                 source_url=item.source_urls[0] if item.source_urls else None,
                 highlights=tuple(highlights),

@@ -377,9 +377,10 @@ def end_marker(region: str) -> str:
 
 
 def wrap_region(region: str, content: str) -> str:
-    """A region as pkm writes it: the markers on their own lines around `content`."""
+    """A region as pkm writes it: the markers on their own lines around `content`, with a
+    blank line before the end marker (so no Markdown block can run on into it)."""
     content = content.strip("\n")
-    inner = f"{content}\n" if content else ""
+    inner = f"{content}\n\n" if content else ""
     return f"{begin_marker(region)}\n{inner}{end_marker(region)}\n"
 
 
@@ -412,7 +413,7 @@ def replace_region(text: str, region: str, content: str, path: str = "") -> str:
     end. Nothing outside the region changes."""
     nl = "\r\n" if "\r\n" in text else "\n"
     content = content.strip("\n")
-    inner = (content + "\n").replace("\n", nl) if content else ""
+    inner = (content + "\n\n").replace("\n", nl) if content else ""
     span = region_span(text, region, path)
     if span is None:
         joiner = (

@@ -222,9 +222,8 @@ class NoteIndexMixin(StoreBase):
             with wrap_errors(self.path):
                 rows = self.db.execute(sql, [query, limit]).fetchall()
         except sqlite3.OperationalError as e:
-            if "fts5" in str(e) or "syntax error" in str(e) or "no such column" in str(e):
-                raise InvalidInputError(
-                    f"invalid search query: {e}; see https://sqlite.org/fts5.html#full_text_query_syntax"
-                ) from None
-            raise
+            # Locks and I/O errors became StoreError above: what is left is the query's.
+            raise InvalidInputError(
+                f"invalid search query: {e}; see https://sqlite.org/fts5.html#full_text_query_syntax"
+            ) from None
         return [r[0] for r in rows]
