@@ -200,3 +200,26 @@ def test_edits_outside_the_markers_survive_a_resynthesis(
     assert out[new_end:] == edited[end:]
     meta = v.frontmatter_values(out)
     assert meta["title"] == "prop" and [s["item_id"] for s in meta["sources"]] == [a, b]
+
+
+def test_obsidian_reads_the_vault_pkm_wrote(pkm: Pkm, two_items: tuple[int, int]) -> None:
+    """An independent reader of Obsidian vaults sees the titles, tags and links pkm wrote."""
+    from obsidiantools.api import Vault
+
+    idea = n.create_note(pkm, "Ünïcode: an idea", tags=["topic/sub", "idea"])
+    with idea.open("a", encoding="utf-8") as f:
+        f.write("Builds on [[on-things|the synthesis]] and [[On-Things#Synthesis]].\n")
+    synth(pkm, *two_items)
+    n.synthesize_note(pkm, Selection(tag="ml"), into="on-things")
+    vault = Vault(pkm.vault).connect().gather()
+    assert set(vault.md_file_index) == {"ünïcode-an-idea", "on-things"}
+    front = vault.front_matter_index
+    assert front["ünïcode-an-idea"]["title"] == "Ünïcode: an idea"
+    assert front["ünïcode-an-idea"]["tags"] == ["topic/sub", "idea"]
+    assert front["on-things"]["tags"] == ["ml"]
+    assert [s["item_id"] for s in front["on-things"]["sources"]] == list(two_items)
+    assert vault.wikilinks_index["ünïcode-an-idea"] == ["on-things", "On-Things"]
+    assert vault.wikilinks_index["on-things"] == []  # the feed text made no links
+    assert "ünïcode-an-idea" in vault.backlinks_index["on-things"]
+    # pkm reads the same links.
+    assert [b.path for b in n.show_note(pkm, "on-things").backlinks] == ["ünïcode-an-idea.md"]

@@ -151,8 +151,10 @@ def dump_yaml(values: Mapping[str, Any]) -> str:
 _CODE_RE = re.compile(
     r"^(`{3,}|~{3,})[^\n]*\n.*?(?:^\1[ \t]*$|\Z)|`[^`\n]+`", re.MULTILINE | re.DOTALL
 )
-_WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
-_TAG_RE = re.compile(r"(?<![\w/&#\\])#([\w/-]*[^\W\d][\w/-]*)")
+# Both patterns start with a literal, which `re` scans for quickly (an embed's `!` is not
+# needed: an embed links the same way).
+_WIKILINK_RE = re.compile(r"\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
+_TAG_RE = re.compile(r"#(?<![\w/&#\\]#)([\w/-]*[^\W\d][\w/-]*)")
 _HEADING_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # An Obsidian comment (%% ... %%) and an HTML comment (pkm's markers) hold no links or tags.
 _COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
@@ -164,13 +166,21 @@ def _masked(text: str) -> str:
     def blank(m: re.Match[str]) -> str:
         return re.sub(r"[^\n]", " ", m.group())
 
-    return _COMMENT_RE.sub(blank, _CODE_RE.sub(blank, text))
+    # Most notes have neither code nor comments: then there is nothing to blank.
+    if "`" in text or "~~~" in text:
+        text = _CODE_RE.sub(blank, text)
+    if "%%" in text or "<!--" in text:
+        text = _COMMENT_RE.sub(blank, text)
+    return text
 
 
-def parse_links(text: str, offset: int = 0) -> tuple[WikiLink, ...]:
-    """The wikilinks (and embeds) of a note's body, in order; `offset` is added to positions."""
+def parse_links(text: str, offset: int = 0, *, masked: str | None = None) -> tuple[WikiLink, ...]:
+    """The wikilinks (and embeds) of a note's body, in order; `offset` is added to positions.
+    `masked` is the body with code and comments blanked, when the caller has it already."""
+    if "[[" not in text:
+        return ()
     links = []
-    for m in _WIKILINK_RE.finditer(_masked(text)):
+    for m in _WIKILINK_RE.finditer(_masked(text) if masked is None else masked):
         target, heading, alias = m.group(1), m.group(2), m.group(3)
         target = target.strip()
         if target.lower().endswith(NOTE_SUFFIX):
@@ -212,12 +222,13 @@ def parse_note(stat: NoteStat, data: bytes) -> NoteRecord:
             meta = load_yaml(text[fm.start : fm.end])
         except FrontmatterError as e:
             error = f"broken frontmatter: {e}"
-    links = parse_links(body, fm.body_start)
+    masked = _masked(body)
+    links = parse_links(body, fm.body_start, masked=masked)
     title = _text(meta.get("title"))
     if not title:
-        heading = _HEADING_RE.search(_masked(body))
+        heading = _HEADING_RE.search(masked)
         title = heading.group(1).strip() if heading else name
-    tags = dict.fromkeys([*tag_list(meta.get("tags", meta.get("tag"))), *inline_tags(body)])
+    tags = dict.fromkeys([*tag_list(meta.get("tags", meta.get("tag"))), *inline_tags(body, masked=masked)])
     return NoteRecord(
         path=stat.path,
         name=name,
@@ -236,10 +247,12 @@ def parse_note(stat: NoteStat, data: bytes) -> NoteRecord:
     )
 
 
-def inline_tags(body: str) -> list[str]:
+def inline_tags(body: str, *, masked: str | None = None) -> list[str]:
     """`#tags` in the text, as Obsidian finds them (not in code, not a `#` heading, not all
     digits)."""
-    return [m.group(1) for m in _TAG_RE.finditer(_masked(body))]
+    if "#" not in body:
+        return []
+    return [m.group(1) for m in _TAG_RE.finditer(_masked(body) if masked is None else masked)]
 
 
 def _text(value: Any) -> str:
