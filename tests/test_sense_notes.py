@@ -58,12 +58,23 @@ def test_broken_frontmatter_is_indexed_with_its_error_and_reported(pkm: Pkm, run
     assert "bad.md: broken frontmatter" in result.stderr
     assert bad.read_bytes() == before
     listing = json.loads(run("sense", "notes", "--json").stdout)
-    assert {x["path"]: x["error"] is not None for x in listing} == {"bad.md": True, "good.md": False}
+    assert {x["path"]: x["error"] is not None for x in listing} == {
+        "bad.md": True,
+        "good.md": False,
+    }
 
 
 def test_find_note_like_a_wikilink_then_title_then_alias(pkm: Pkm) -> None:
     write(pkm.vault, "folder/My Note.md", "---\ntitle: The Title\naliases: [Nickname]\n---\n")
-    for ref in ("my note", "MY NOTE.md", "folder/My Note", "folder/My Note.md", "the title", "nickname", "[[My Note|x]]"):
+    for ref in (
+        "my note",
+        "MY NOTE.md",
+        "folder/My Note",
+        "folder/My Note.md",
+        "the title",
+        "nickname",
+        "[[My Note|x]]",
+    ):
         assert n.find_note(pkm, ref).path == "folder/My Note.md", ref
     with pytest.raises(n.NoteNotFoundError):
         n.find_note(pkm, "nothing")
@@ -71,11 +82,19 @@ def test_find_note_like_a_wikilink_then_title_then_alias(pkm: Pkm) -> None:
 
 def test_show_lists_links_backlinks_and_cited_items(pkm: Pkm) -> None:
     item = add_item(pkm, "An article", url="https://e.com/a")
-    write(pkm.vault, "hub.md", f"---\nsources:\n  - item_id: {item}\n---\n[[Leaf]] [[leaf#part|alias]] [[gone]]\n")
+    write(
+        pkm.vault,
+        "hub.md",
+        f"---\nsources:\n  - item_id: {item}\n---\n[[Leaf]] [[leaf#part|alias]] [[gone]]\n",
+    )
     write(pkm.vault, "leaf.md", "back to [[HUB]]\n")
     write(pkm.vault, "other/x.md", "[[other/../hub]] [[leaf]]\n")
     view = n.show_note(pkm, "hub")
-    assert [(k.target, k.path) for k in view.links] == [("Leaf", "leaf.md"), ("leaf", "leaf.md"), ("gone", None)]
+    assert [(k.target, k.path) for k in view.links] == [
+        ("Leaf", "leaf.md"),
+        ("leaf", "leaf.md"),
+        ("gone", None),
+    ]
     assert [b.path for b in view.backlinks] == ["leaf.md"]
     assert [i.id for i in view.items] == [item]
     assert [b.path for b in n.show_note(pkm, "leaf").backlinks] == ["hub.md", "other/x.md"]
@@ -84,7 +103,11 @@ def test_show_lists_links_backlinks_and_cited_items(pkm: Pkm) -> None:
 
 def test_a_hand_written_source_url_is_matched_to_its_item(pkm: Pkm) -> None:
     item = add_item(pkm, "An article", url="https://e.com/a?utm_source=x")
-    write(pkm.vault, "mine.md", "---\nsources:\n  - https://e.com/a\n  - url: https://nowhere.example/\n---\n")
+    write(
+        pkm.vault,
+        "mine.md",
+        "---\nsources:\n  - https://e.com/a\n  - url: https://nowhere.example/\n---\n",
+    )
     n.sync_notes(pkm)
     assert [c.path for c in pkm.store.get_notes_citing(item)] == ["mine.md"]
 
@@ -100,7 +123,10 @@ def test_reindex_check_reports_without_writing(pkm: Pkm, run) -> None:  # type: 
     result = run("sense", "reindex", "--check", "--json", code=1)
     found = json.loads(result.stdout)
     assert found["ok"] is False
-    assert found["stale"] == [{"path": "b.md", "state": "modified"}, {"path": "c.md", "state": "added"}]
+    assert found["stale"] == [
+        {"path": "b.md", "state": "modified"},
+        {"path": "c.md", "state": "added"},
+    ]
     assert [(x["path"], x["target"]) for x in found["broken_links"]] == [("a.md", "missing")]
     assert [x["path"] for x in found["broken_frontmatter"]] == ["c.md"]
     assert (db.stat().st_mtime_ns, db.stat().st_size) == before
@@ -166,10 +192,14 @@ def test_note_new_with_hostile_titles(run, home: Path, title: str, file_name: st
 
 def test_note_new_never_clashes(run, home: Path) -> None:  # type: ignore[no-untyped-def]
     write(home / "notes", "deep/Idea.md", "mine")
-    out = [run("sense", "note", "new", "idea", "--no-edit", "-t", "t").stdout.strip() for _ in range(2)]
+    out = [
+        run("sense", "note", "new", "idea", "--no-edit", "-t", "t").stdout.strip() for _ in range(2)
+    ]
     assert out == [str(home / "notes" / "idea-2.md"), str(home / "notes" / "idea-3.md")]
     assert (home / "notes" / "deep/Idea.md").read_text() == "mine"
-    assert [x["title"] for x in json.loads(run("sense", "notes", "--tag", "t", "--json").stdout)] == ["idea", "idea"]
+    assert [
+        x["title"] for x in json.loads(run("sense", "notes", "--tag", "t", "--json").stdout)
+    ] == ["idea", "idea"]
 
 
 @pytest.fixture
@@ -178,7 +208,7 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     script = tmp_path / "editor.py"
     script.write_text("import sys\nopen(sys.argv[1], 'a').write('edited [[elsewhere]]\\n')\n")
     command = tmp_path / "editor"
-    command.write_text(f"#!/bin/sh\nexec {sys.executable} {script} \"$@\"\n")
+    command.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
     command.chmod(command.stat().st_mode | stat.S_IEXEC)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", str(command))
@@ -190,12 +220,14 @@ def test_note_edit_runs_the_editor_and_reindexes(run, home: Path, editor: Path) 
     run("sense", "note", "edit", "draft")
     assert (home / "notes/draft.md").read_text().endswith("edited [[elsewhere]]\n")
     shown = json.loads(run("sense", "note", "show", "Draft", "--json").stdout)
-    assert shown["links"] == [{"target": "elsewhere", "heading": None, "alias": None, "path": None, "broken": True}]
+    assert shown["links"] == [
+        {"target": "elsewhere", "heading": None, "alias": None, "path": None, "broken": True}
+    ]
 
 
 def test_the_editor_setting_wins(run, home: Path, editor: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     other = tmp_path / "other-editor"
-    other.write_text("#!/bin/sh\necho by-setting >> \"$1\"\n")
+    other.write_text('#!/bin/sh\necho by-setting >> "$1"\n')
     other.chmod(0o755)
     home.mkdir(parents=True)
     (home / "pkm.toml").write_text(f'[sense]\neditor = "{other}"\n')

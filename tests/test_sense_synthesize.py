@@ -28,20 +28,37 @@ def two_items(pkm: Pkm) -> tuple[int, int]:
     return a, b
 
 
-def synth(pkm: Pkm, *ids: int, title: str | None = "On things", into: str | None = None, **kw: str) -> n.SynthesisResult:
+def synth(
+    pkm: Pkm, *ids: int, title: str | None = "On things", into: str | None = None, **kw: str
+) -> n.SynthesisResult:
     return n.synthesize_note(pkm, Selection(item_ids=ids, **kw), title=title, into=into)  # type: ignore[arg-type]
 
 
-def test_a_synthesis_gathers_items_highlights_and_comments(pkm: Pkm, two_items: tuple[int, int]) -> None:
+def test_a_synthesis_gathers_items_highlights_and_comments(
+    pkm: Pkm, two_items: tuple[int, int]
+) -> None:
     a, b = two_items
     result = synth(pkm, a, b)
     assert result.created and result.file == pkm.vault / "on-things.md"
     text = result.file.read_text()
     meta = v.frontmatter_values(text)
-    assert meta["title"] == "On things" and meta["created"] == meta["updated"] == "2026-02-02T09:00:00Z"
+    assert (
+        meta["title"] == "On things"
+        and meta["created"] == meta["updated"] == "2026-02-02T09:00:00Z"
+    )
     assert meta["sources"] == [
-        {"item_id": a, "url": "https://e.com/a", "title": "First article", "source_url": "https://example.com/feed.xml"},
-        {"item_id": b, "url": "https://e.com/b", "title": "Second article", "source_url": "https://example.com/feed.xml"},
+        {
+            "item_id": a,
+            "url": "https://e.com/a",
+            "title": "First article",
+            "source_url": "https://example.com/feed.xml",
+        },
+        {
+            "item_id": b,
+            "url": "https://e.com/b",
+            "title": "Second article",
+            "source_url": "https://example.com/feed.xml",
+        },
     ]
     region = v.region_text(text, "sources")
     assert region is not None
@@ -54,7 +71,9 @@ def test_a_synthesis_gathers_items_highlights_and_comments(pkm: Pkm, two_items: 
     assert [i.id for i in n.show_note(pkm, "on-things").items] == [a, b]
 
 
-def test_tag_selects_tagged_items_and_items_with_tagged_highlights(pkm: Pkm, two_items: tuple[int, int]) -> None:
+def test_tag_selects_tagged_items_and_items_with_tagged_highlights(
+    pkm: Pkm, two_items: tuple[int, int]
+) -> None:
     a, b = two_items
     add_item(pkm, "Untagged", url="https://e.com/c")
     result = n.synthesize_note(pkm, Selection(tag="ML"), title="ML")
@@ -68,7 +87,7 @@ def test_query_selects_through_full_text_search(pkm: Pkm, two_items: tuple[int, 
 
 
 def test_refresh_rewrites_only_what_pkm_owns(pkm: Pkm, two_items: tuple[int, int]) -> None:
-    a, b = two_items
+    a, _ = two_items
     file = synth(pkm, a).file
     text = file.read_text()
     mine = text.replace("## Synthesis\n", "## Synthesis\n\nMy own words, [[links]] and #tags.\n")
@@ -98,7 +117,11 @@ def test_refresh_rewrites_only_what_pkm_owns(pkm: Pkm, two_items: tuple[int, int
 
 def test_into_adds_items_and_merges_tags(pkm: Pkm, two_items: tuple[int, int]) -> None:
     a, b = two_items
-    write(pkm.vault, "mine.md", "---\ntags: [own]\nsources:\n  - url: https://hand.example/x\n---\nMy text.\n")
+    write(
+        pkm.vault,
+        "mine.md",
+        "---\ntags: [own]\nsources:\n  - url: https://hand.example/x\n---\nMy text.\n",
+    )
     result = n.synthesize_note(pkm, Selection(tag="ml"), into="mine")
     text = result.file.read_text()
     meta = v.frontmatter_values(text)
@@ -108,7 +131,9 @@ def test_into_adds_items_and_merges_tags(pkm: Pkm, two_items: tuple[int, int]) -
     assert text.split("---\n", 2)[2].startswith("My text.\n\n" + BEGIN)
 
 
-def test_broken_frontmatter_and_markers_are_never_rewritten(pkm: Pkm, two_items: tuple[int, int]) -> None:
+def test_broken_frontmatter_and_markers_are_never_rewritten(
+    pkm: Pkm, two_items: tuple[int, int]
+) -> None:
     broken = write(pkm.vault, "broken.md", "---\ntitle: [x\n---\nmine\n")
     markers = write(pkm.vault, "markers.md", f"mine\n{END}\n{BEGIN}\n")
     for name in ("broken", "markers"):
@@ -134,7 +159,9 @@ def test_hostile_feed_text_cannot_break_the_note(pkm: Pkm) -> None:
 def test_the_template_can_be_overridden_in_home(pkm: Pkm, two_items: tuple[int, int]) -> None:
     templates = pkm.paths.home / "templates"
     templates.mkdir(parents=True)
-    (templates / "synthesis.md.j2").write_text("MY TEMPLATE {{ title }}\n{{ sources_region }}\n## Mine\n")
+    (templates / "synthesis.md.j2").write_text(
+        "MY TEMPLATE {{ title }}\n{{ sources_region }}\n## Mine\n"
+    )
     (templates / "note.md.j2").write_text("Plain note: {{ title }}\n")
     text = synth(pkm, two_items[0]).file.read_text()
     assert "MY TEMPLATE On things\n" + BEGIN in text and text.endswith("## Mine\n")
@@ -154,13 +181,25 @@ def test_cli_exit_codes(run, pkm: Pkm, two_items: tuple[int, int], home: Path) -
     result = run("sense", "synthesize", str(a), "--title", "T", "--no-edit")
     assert result.stdout == f"{home / 'notes' / 't.md'}\n"
     assert "created, 1 sources" in result.stderr
-    assert run("sense", "synthesize", "999", "--title", "T", code=3).stderr == "pkm: error: no such item: 999\n"
+    assert (
+        run("sense", "synthesize", "999", "--title", "T", code=3).stderr
+        == "pkm: error: no such item: 999\n"
+    )
     run("sense", "synthesize", "--title", "T", code=2)
     run("sense", "synthesize", str(a), code=2)
     run("sense", "synthesize", str(a), "--tag", "ml", "--title", "T", code=2)
-    assert run("sense", "synthesize", "--into", "nope", code=1).stderr == "pkm: error: no such note: nope\n"
-    assert "no items tagged" in run("sense", "synthesize", "--tag", "zzz", "--title", "T", code=1).stderr
-    assert "invalid search query" in run("sense", "synthesize", "--query", '"', "--title", "T", code=1).stderr
+    assert (
+        run("sense", "synthesize", "--into", "nope", code=1).stderr
+        == "pkm: error: no such note: nope\n"
+    )
+    assert (
+        "no items tagged"
+        in run("sense", "synthesize", "--tag", "zzz", "--title", "T", code=1).stderr
+    )
+    assert (
+        "invalid search query"
+        in run("sense", "synthesize", "--query", '"', "--title", "T", code=1).stderr
+    )
     assert run("sense", "synthesize", "--into", "t", "--quiet").stderr == ""
     shown = json.loads(run("sense", "note", "show", "t", "--json").stdout)
     assert [i["id"] for i in shown["items"]] == [a] and shown["note"]["title"] == "T"
@@ -172,7 +211,9 @@ edits = st.text(
 ).filter(lambda s: "pkm:" not in s)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(before=edits, after=edits, tail=edits)
 def test_edits_outside_the_markers_survive_a_resynthesis(
     pkm: Pkm, two_items: tuple[int, int], before: str, after: str, tail: str
@@ -186,7 +227,13 @@ def test_edits_outside_the_markers_survive_a_resynthesis(
     head = text[:start]
     begin_line = head.rfind(BEGIN)
     edited = (
-        head[:begin_line] + before + "\n" + head[begin_line:] + text[start:end] + text[end:].replace("## Synthesis", "## Synthesis" + after, 1) + tail
+        head[:begin_line]
+        + before
+        + "\n"
+        + head[begin_line:]
+        + text[start:end]
+        + text[end:].replace("## Synthesis", "## Synthesis" + after, 1)
+        + tail
     )
     file.write_text(edited, newline="")
     bump_mtime(file)

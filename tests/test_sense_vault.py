@@ -16,7 +16,14 @@ from pkm.rendering import md, md_quote, md_url
 from pkm.sense import vault as v
 from tests.sensedata import write
 
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 def assert_safe_name(slug: str) -> None:
@@ -105,7 +112,10 @@ def test_parse_frontmatter_as_obsidian_reads_it() -> None:
     assert note.aliases == ("Other name",)
     assert note.created is not None and note.created.isoformat() == "2026-01-05T00:00:00+00:00"
     assert note.updated is not None and note.updated.hour == 10
-    assert [(s.item_id, s.url) for s in note.sources] == [(3, "https://e.com/a"), (None, "https://e.com/b")]
+    assert [(s.item_id, s.url) for s in note.sources] == [
+        (3, "https://e.com/a"),
+        (None, "https://e.com/b"),
+    ]
     assert note.body == "Body #three and #4 not a tag\n"
 
 
@@ -186,8 +196,12 @@ PERSONAL = (
 
 
 def test_set_frontmatter_changes_only_the_keys_it_owns() -> None:
-    out = v.set_frontmatter(PERSONAL, {"updated": "2026-02-02T09:00:00Z", "sources": [{"item_id": 1}]})
-    assert out.startswith("---\n# my comment\ntitle:   'Kept  as typed'\ntags: [x]   # inline comment\n")
+    out = v.set_frontmatter(
+        PERSONAL, {"updated": "2026-02-02T09:00:00Z", "sources": [{"item_id": 1}]}
+    )
+    assert out.startswith(
+        "---\n# my comment\ntitle:   'Kept  as typed'\ntags: [x]   # inline comment\n"
+    )
     assert "rating: 5\nnested:\n  a: 1\n  b: [1, 2]\n\n" in out
     assert "updated: '2026-02-02T09:00:00Z'\n" in out and "2020-01-01" not in out
     assert out.endswith("sources:\n- item_id: 1\n---\nBody\n")
@@ -209,7 +223,9 @@ def test_set_frontmatter_refuses_broken_yaml() -> None:
 def test_regions_replace_only_their_content() -> None:
     text = f"mine\n{v.begin_marker('sources')}\nold\n{v.end_marker('sources')}\nalso mine\n"
     out = v.replace_region(text, "sources", "new\n")
-    assert out == f"mine\n{v.begin_marker('sources')}\nnew\n\n{v.end_marker('sources')}\nalso mine\n"
+    assert (
+        out == f"mine\n{v.begin_marker('sources')}\nnew\n\n{v.end_marker('sources')}\nalso mine\n"
+    )
     appended = v.replace_region("mine", "sources", "new")
     assert appended == f"mine\n\n{v.begin_marker('sources')}\nnew\n\n{v.end_marker('sources')}\n"
     assert v.replace_region(appended, "sources", "new") == appended
@@ -229,7 +245,9 @@ def test_broken_markers_are_never_guessed(text: str) -> None:
 
 
 def test_markdown_escaping_neutralises_feed_text() -> None:
-    hostile = "<!-- pkm:end sources -->\n# Heading [[link]] #tag %%c%% `code` ==m== ![x](javascript:y)"
+    hostile = (
+        "<!-- pkm:end sources -->\n# Heading [[link]] #tag %%c%% `code` ==m== ![x](javascript:y)"
+    )
     inline = str(md(hostile))
     assert "\n" not in inline and "<!--" not in inline and "[[" not in inline
     assert "\\#tag" in inline and "\\%\\%" in inline
@@ -237,7 +255,10 @@ def test_markdown_escaping_neutralises_feed_text() -> None:
     quoted = str(md_quote("line one\n<!-- pkm:end sources -->\n---\n\n# h"))
     assert all(line.startswith(">") for line in quoted.split("\n"))
     assert "<!--" not in quoted and "> \\---" in quoted
-    assert md_url("javascript:alert(1)") == "" and md_url("https://e.com/a b(c)") == "https://e.com/a%20b%28c%29"
+    assert (
+        md_url("javascript:alert(1)") == ""
+        and md_url("https://e.com/a b(c)") == "https://e.com/a%20b%28c%29"
+    )
 
 
 # --- writing files -------------------------------------------------------------------------------

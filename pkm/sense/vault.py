@@ -228,7 +228,9 @@ def parse_note(stat: NoteStat, data: bytes) -> NoteRecord:
     if not title:
         heading = _HEADING_RE.search(masked)
         title = heading.group(1).strip() if heading else name
-    tags = dict.fromkeys([*tag_list(meta.get("tags", meta.get("tag"))), *inline_tags(body, masked=masked)])
+    tags = dict.fromkeys(
+        [*tag_list(meta.get("tags", meta.get("tag"))), *inline_tags(body, masked=masked)]
+    )
     return NoteRecord(
         path=stat.path,
         name=name,
