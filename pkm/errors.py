@@ -39,8 +39,9 @@ class ItemNotFoundError(NotFoundError):
 
     exit_code = 3
 
-    def __init__(self, ref: int | str) -> None:
-        super().__init__(f"no such item: {ref}")
+    def __init__(self, ref: "int | str | list[int] | tuple[int, ...]") -> None:
+        shown = ", ".join(str(i) for i in ref) if isinstance(ref, list | tuple) else str(ref)
+        super().__init__(f"no such item: {shown}")
         self.ref = ref
 
 
@@ -96,3 +97,18 @@ class QueryError(InvalidInputError):
     """A search query FTS5 cannot read: a usage error."""
 
     exit_code = 2
+
+
+class NoteNotFoundError(NotFoundError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no such note: {ref}")
+        self.ref = ref
+
+
+class NoteError(PkmError):
+    """A note pkm will not write: broken frontmatter, broken pkm markers, or a file that kept
+    changing while pkm tried to merge into it. The file is left as it is."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path

@@ -488,3 +488,72 @@ class SearchHit:
 
 # Private-use characters no stored text holds: they mark matches in a snippet.
 MATCH_START, MATCH_END = "\ue000", "\ue001"
+
+
+@dataclass(frozen=True)
+class WikiLink:
+    """A `[[target#heading|alias]]` in a note's text (an `![[embed]]` too), as written.
+
+    `target` is a note name or a vault path without `.md` (`folder/name`), empty for a link
+    to a heading of the same note; `position` is the character offset in the file's text.
+    """
+
+    target: str
+    heading: str | None = None
+    alias: str | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class NoteSource:
+    """One entry of a note's `sources` frontmatter: an item it cites. A hand-written entry
+    may carry only a URL; the index then finds the item by URL."""
+
+    item_id: int | None = None
+    url: str | None = None
+    title: str | None = None
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """What indexing one vault file decided to store: computed from the file alone (pure),
+    applied by the store in one transaction with the others of the same sync."""
+
+    path: str
+    name: str
+    title: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    created: datetime | None = None
+    updated: datetime | None = None
+    error: str | None = None
+    body: str = ""
+    links: tuple[WikiLink, ...] = ()
+    sources: tuple[NoteSource, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoteStat:
+    """A vault file as the stat walk saw it, or as the index last recorded it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None = None  # known from the index; not computed by the walk
+    note_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NoteIndexChanges:
+    """One sync of the index with the vault, decided before anything is written."""
+
+    upserts: tuple[NoteRecord, ...] = ()
+    touched: tuple[NoteStat, ...] = ()  # same content, new size/mtime (a `touch`, a copy)
+    removed: tuple[str, ...] = ()  # paths no longer in the vault
+
+    def __bool__(self) -> bool:
+        return bool(self.upserts or self.touched or self.removed)

@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from pkm._util.timeutil import to_iso
-from pkm.models import Annotation, Item, ItemRef, SeekReport, Source
+from pkm.models import Annotation, Item, ItemRef, Note, SeekReport, Source
 
 
 def to_jsonable(value: Any) -> Any:
@@ -183,4 +183,21 @@ def w3c_collection(
             "startIndex": 0,
             "items": [w3c_annotation(a, items.get(a.item_id)) for a in annotations],
         },
+    }
+
+
+def note_json(note: Note, file: str | None = None) -> dict[str, Any]:
+    """A note of the vault as the index read it; `file` is its absolute path. `error` says
+    why its frontmatter could not be read (null for a good note)."""
+    return {
+        "id": note.id,
+        "path": note.path,
+        "file": file,
+        "name": note.name,
+        "title": note.title,
+        "tags": list(note.tags),
+        "aliases": list(note.aliases),
+        "created": to_iso(note.created),
+        "updated": to_iso(note.updated),
+        "error": note.error,
     }

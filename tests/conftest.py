@@ -53,3 +53,13 @@ def feed_server() -> Iterator[FeedServer]:
     """A real HTTP server on 127.0.0.1 (tests/httpserver.py), started empty; add routes to it."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture
+def pkm(home: Path):  # type: ignore[no-untyped-def]
+    """pkm opened on this test's home with the clock fixed at FIXED_NOW."""
+    from pkm.core import open_pkm
+
+    opened = open_pkm(home, now=FIXED_NOW)
+    yield opened
+    opened.close()

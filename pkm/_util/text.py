@@ -40,3 +40,71 @@ def has_controls(text: str) -> bool:
 def one_line(text: str) -> str:
     """`text` as one printable line: controls gone, every run of whitespace one space."""
     return " ".join(strip_controls(text).split())
+
+
+# --- file names ----------------------------------------------------------------------------------
+
+# Names Windows refuses for a file whatever its extension (a vault synced to Windows must open).
+_RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"{p}{n}" for p in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]]
+)
+SLUG_MAX_BYTES = 100
+SLUG_FALLBACK = "untitled"
+
+
+def slugify(title: str, *, max_bytes: int = SLUG_MAX_BYTES) -> str:
+    """A file name stem for `title`: lower-case words joined by hyphens, safe on every system.
+
+    Letters, digits and combining marks of any script are kept (a Hindi or Greek title stays
+    readable; marks are needed by Indic scripts); everything else (path separators, dots,
+    punctuation, symbols, emoji, controls) separates words. So the result never contains
+    `/`, `\\`, `..` or a leading dot, and is never a Windows reserved name (a suffix is
+    added). It is at most `max_bytes` of UTF-8, cut at a character boundary; a title with
+    nothing left gets `untitled`. `slugify(slugify(t)) == slugify(t)`.
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", title).lower())
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LNM":
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    slug = unicodedata.normalize("NFC", "-".join(words))
+    slug = _cut_utf8(slug, max_bytes).strip("-")
+    if not slug or unicodedata.category(slug[0])[0] == "M":
+        slug = (SLUG_FALLBACK + "-" + slug).strip("-") if slug else SLUG_FALLBACK
+        slug = _cut_utf8(slug, max_bytes).strip("-")
+    if slug.upper() in _RESERVED_NAMES:
+        slug += "-note"
+    return slug
+
+
+def _cut_utf8(text: str, max_bytes: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def unique_slug(
+    slug: str, taken: "set[str] | frozenset[str]", *, max_bytes: int = SLUG_MAX_BYTES
+) -> str:
+    """`slug`, or `slug-2`, `slug-3`, ...: the first whose case-folded form is not in `taken`
+    (case-folded names: two files that differ only in case are one file on macOS and
+    Windows, and one note name for Obsidian). The suffix never pushes it past `max_bytes`."""
+    if slug.casefold() not in taken:
+        return slug
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = _cut_utf8(slug, max_bytes - len(suffix)).rstrip("-") + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+        n += 1

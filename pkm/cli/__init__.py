@@ -12,13 +12,13 @@ from typing import Annotated
 import typer
 
 from pkm import __version__
-from pkm.cli import sense_search  # noqa: F401  (registers its commands on sense_app)
+from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
-from pkm.cli.sense_annotations import annotation_app  # registers its commands on sense_app
 
-del annotation_app
+# Imported for their effect: each registers its commands on sense_app.
+del sense_annotations, sense_notes, sense_search
 
 app = typer.Typer(
     name="pkm",

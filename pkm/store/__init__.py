@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from pkm.store._db import BUSY_TIMEOUT, open_database, wrap_errors
 from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
-from pkm.store.notes import NotesMixin
+from pkm.store.notes import NoteIndexMixin, NotesMixin
 from pkm.store.search import SearchMixin
 from pkm.store.sources import SourcesMixin
 from pkm.store.updates import UpdatesMixin
@@ -34,7 +34,15 @@ from pkm.store.updates import UpdatesMixin
 __all__ = ["Store"]
 
 
-class Store(SourcesMixin, ItemsMixin, UpdatesMixin, AnnotationsMixin, NotesMixin, SearchMixin):
+class Store(
+    SourcesMixin,
+    ItemsMixin,
+    UpdatesMixin,
+    AnnotationsMixin,
+    NotesMixin,
+    NoteIndexMixin,
+    SearchMixin,
+):
     def __init__(self, db: Database, path: Path | str = ":memory:") -> None:
         self.db = db
         self.path = path

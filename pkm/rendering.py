@@ -1,0 +1,135 @@
+"""Rendering Markdown from Jinja2 templates: the note templates of Sense, the digests of Share.
+
+Templates are looked up in HOME/templates/ first, so a person can override any of them by
+copying it there, then in the package (`pkm/templates/`). Contains no I/O but the
+template loading, and knows nothing of notes or items: callers hand it plain values.
+
+Markdown has no autoescape of its own, so this module makes one: every `{{ value }}` a
+template prints is escaped as inline Markdown unless it is already `Markup` (the filters
+below return it), because titles, quotes and URLs come from feeds and must not become
+headings, links, tags, Obsidian comments or pkm's own region markers.
+"""
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup
+
+from pkm._util.text import one_line, strip_controls
+from pkm.errors import ConfigError
+
+if TYPE_CHECKING:
+    import jinja2
+
+TEMPLATES_FOLDER = "templates"
+
+# ASCII punctuation that means something inline in CommonMark or Obsidian (`#tag`, `%%`,
+# `==mark==`, `^block`, `$math$`, `<!-- -->`, `[[link]]`, `|` in tables, `&entity;`).
+_INLINE_RE = re.compile(r"([\\`*_\[\]<>#|%~=$!&^{}])")
+# What starts a block at the beginning of a line: a list item, a numbered item, a quote, a
+# heading (the `#` is escaped anyway), a thematic break or setext underline.
+_LINE_START_RE = re.compile(r"^(\s*)(\d{1,9})?([-+.)])")
+
+
+def _block_start(line: str) -> str:
+    """`line` with a list or numbered-item marker at its start escaped (`\\-`, `1\\.`)."""
+    m = _LINE_START_RE.match(line)
+    if m is None or (m.group(2) is None and m.group(3) in ".)"):
+        return line
+    return line[: m.start(3)] + "\\" + line[m.start(3) :]
+
+
+def md(value: Any) -> Markup:
+    """Untrusted text as one line of inline Markdown that renders as the text itself."""
+    text = _INLINE_RE.sub(r"\\\1", one_line(str(value)))
+    return Markup(_block_start(text))
+
+
+def md_quote(value: Any) -> Markup:
+    """Untrusted text, line by line, as a Markdown blockquote of that text."""
+    lines = strip_controls(str(value)).strip("\n").split("\n")
+    out = []
+    for line in lines:
+        text = _block_start(_INLINE_RE.sub(r"\\\1", " ".join(line.split())))
+        out.append(f"> {text}" if text else ">")
+    return Markup("\n".join(out))
+
+
+def md_text(value: Any) -> Markup:
+    """A person's own Markdown (a comment they wrote), kept as Markdown but unable to open
+    or close an HTML comment, and so unable to forge or hide pkm's region markers."""
+    text = strip_controls(str(value)).strip("\n")
+    return Markup(text.replace("<!--", "&lt;!--").replace("-->", "--&gt;"))
+
+
+_URL_UNSAFE_RE = re.compile(r"[\s<>()\[\]\"'`|\\^{}]")
+
+
+def md_url(value: Any) -> Markup:
+    """A URL fit for `[text](url)`: http(s) only (an empty Markup otherwise, so no
+    `javascript:` link), with what could end the link percent-encoded."""
+    url = strip_controls(str(value or "")).strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return Markup("")
+    if scheme not in ("http", "https"):
+        return Markup("")
+    return Markup(_URL_UNSAFE_RE.sub(lambda m: quote(m.group(), safe=""), url))
+
+
+def md_link(url: Any, text: Any) -> Markup:
+    """`[text](url)`, or the escaped text alone when the URL is not a web URL."""
+    safe_url = md_url(url)
+    label = md(text)
+    return Markup(f"[{label}]({safe_url})") if safe_url else label
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return md(value)
+
+
+@cache
+def _environment(home_templates: str) -> "jinja2.Environment":
+    import jinja2
+
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(home_templates),
+            jinja2.PackageLoader("pkm", TEMPLATES_FOLDER),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=False,  # Markdown, not HTML: `_finalize` escapes instead
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(md=md, quote=md_quote, text=md_text, url=md_url, link=md_link)
+    return env
+
+
+def render(home: Path, name: str, context: Mapping[str, Any]) -> str:
+    """Render template `name` (HOME/templates/NAME if the person has one) with `context`.
+
+    ConfigError names the template when it is broken (a person's override can be).
+    """
+    import jinja2
+
+    env = _environment(str(home / TEMPLATES_FOLDER))
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateError as e:
+        where = f"{e.filename}:{e.lineno}: " if isinstance(e, jinja2.TemplateSyntaxError) else ""
+        raise ConfigError(f"template {name}: {where}{e}") from None
