@@ -229,3 +229,28 @@ def test_cli_related_lists_similar_items_and_unknown_ids_exit_3(run, store: Stor
     assert found["similar"][0]["id"] == items["b"]
     result = run("sense", "related", "99999", code=3)
     assert result.stderr.strip() == "pkm: error: no such item: 99999"
+
+
+def test_search_and_related_follow_notes_written_in_an_editor(
+    run, store: Store, home: Path
+) -> None:  # type: ignore[no-untyped-def]
+    filler = {f"f{i}": (f"filler {i}", "common words") for i in range(10)}
+    items = put_items(
+        store, "https://a.example/feed", {"a": ("Mulch", "mulch compost beds"), **filler}
+    )
+    vault = home / "notes"
+    vault.mkdir()
+    (vault / "compost.md").write_text(
+        "---\ntitle: Compost heaps\n---\nmulch and compost beds, layered\n", encoding="utf-8"
+    )
+    (vault / "garden.md").write_text("Thinking about compost heaps today.\n", encoding="utf-8")
+    (vault / "linked.md").write_text("See [[compost]]: compost heaps.\n", encoding="utf-8")
+    hits = json.loads(run("sense", "search", "compost", "--type", "note", "--json").stdout)
+    assert {h["path"] for h in hits} == {"compost.md", "garden.md", "linked.md"}
+    found = json.loads(run("sense", "related", "compost", "--json").stdout)
+    assert found["similar"][0]["id"] == items["a"]
+    # garden.md names "Compost heaps" without a link; linked.md links to it.
+    assert [h["path"] for h in found["unlinked_mentions"]] == ["garden.md"]
+    (vault / "garden.md").unlink()
+    hits = json.loads(run("sense", "search", "compost", "--type", "note", "--json").stdout)
+    assert {h["path"] for h in hits} == {"compost.md", "linked.md"}

@@ -197,8 +197,8 @@ def test_cli_exit_codes(run, pkm: Pkm, two_items: tuple[int, int], home: Path) -
         in run("sense", "synthesize", "--tag", "zzz", "--title", "T", code=1).stderr
     )
     assert (
-        "invalid search query"
-        in run("sense", "synthesize", "--query", '"', "--title", "T", code=1).stderr
+        "bad search query"
+        in run("sense", "synthesize", "--query", '"', "--title", "T", code=2).stderr
     )
     assert run("sense", "synthesize", "--into", "t", "--quiet").stderr == ""
     shown = json.loads(run("sense", "note", "show", "t", "--json").stdout)

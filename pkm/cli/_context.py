@@ -42,6 +42,18 @@ def get_pkm(ctx: typer.Context, *, readonly: bool = False) -> Pkm:
     return pkm
 
 
+def get_pkm_refreshing(ctx: typer.Context) -> Pkm:
+    """pkm opened to write when it can be, so that a command that reads first brings the
+    index up to date (notes edited in an editor, highlights to re-anchor); a home that
+    cannot be written (a backup, a read-only mount) is read as it is."""
+    from pkm.errors import ConfigError
+
+    try:
+        return get_pkm(ctx)
+    except ConfigError:
+        return get_pkm(ctx, readonly=True)
+
+
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Print a PkmError as one line and exit with its code; Ctrl-C exits 130; a reader that

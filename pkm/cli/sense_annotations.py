@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pkm.cli._context import cli_errors, get_pkm
+from pkm.cli._context import cli_errors, get_pkm, get_pkm_refreshing
 from pkm.cli._output import Column, add_row, emit_json, fitted_table, info, safe, stdout_console
 from pkm.cli.sense import sense_app
 
@@ -138,7 +138,7 @@ def sense_annotations(
     from pkm.sense import AnnotationQuery, item_refs, list_annotations
 
     with cli_errors():
-        pkm = _open_for_listing(ctx)
+        pkm = get_pkm_refreshing(ctx)
         query = AnnotationQuery(item_id=item, tags=tag or (), orphaned=orphaned)
         annotations = list_annotations(pkm, query)
         if as_json or output is ListFormat.JSON:
@@ -173,17 +173,6 @@ def sense_annotations(
             )
         console = stdout_console()
         console.print(fitted_table(columns, console.width))
-
-
-def _open_for_listing(ctx: typer.Context) -> "Pkm":
-    """pkm opened to write when it can be, so that pending re-anchoring is applied first; a
-    home that cannot be written (a backup) is still listed, as last anchored."""
-    from pkm.errors import ConfigError
-
-    try:
-        return get_pkm(ctx)
-    except ConfigError:
-        return get_pkm(ctx, readonly=True)
 
 
 def _emit_annotations(pkm: "Pkm", annotations: "list[Annotation]", single: bool = False) -> None:

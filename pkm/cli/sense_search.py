@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pkm.cli._context import cli_errors, get_pkm
+from pkm.cli._context import cli_errors, get_pkm_refreshing
 from pkm.cli._output import emit_json, safe, stdout_console
 from pkm.cli.sense import sense_app
 from pkm.models import MATCH_END, MATCH_START, ItemStatus, SearchHit, SearchKind
@@ -132,7 +132,7 @@ def sense_search(
     with cli_errors():
         if as_json and ids:
             raise typer.BadParameter("choose one of --json and --ids", param_hint="--ids")
-        pkm = get_pkm(ctx, readonly=True)
+        pkm = get_pkm_refreshing(ctx)
         hits = search(
             pkm,
             SearchQuery(
@@ -198,7 +198,7 @@ def sense_related(
     from pkm.sense.search import related_to
 
     with cli_errors():
-        pkm = get_pkm(ctx, readonly=True)
+        pkm = get_pkm_refreshing(ctx)
         found = related_to(pkm, ref, limit=limit)
         if as_json:
             emit_json(

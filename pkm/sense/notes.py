@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pkm._util.text import one_line, slugify, unique_slug
 from pkm._util.timeutil import to_iso
 from pkm.errors import ItemNotFoundError, NoteError, NoteNotFoundError, NotFoundError
-from pkm.models import Item, Note, NoteIndexChanges, NoteRecord, NoteStat, WikiLink
+from pkm.models import Item, ItemStatus, Note, NoteIndexChanges, NoteRecord, NoteStat, WikiLink
 from pkm.sense import synthesize as synth
 from pkm.sense import vault as v
 
@@ -352,7 +352,14 @@ def select_items(pkm: "Pkm", selection: synth.Selection) -> list[int]:
             )
         return ids
     if selection.query is not None:
-        ids = pkm.store.search_item_ids(selection.query)
+        from pkm.sense.search import SearchQuery, search
+
+        # Items that match, and items whose highlights match; deleted ones are gone.
+        statuses = tuple(s for s in ItemStatus if s is not ItemStatus.DELETED)
+        query = SearchQuery(
+            selection.query, kinds=("item", "annotation"), statuses=statuses, limit=200
+        )
+        ids = list(dict.fromkeys(h.item_id for h in search(pkm, query) if h.item_id))
         if not ids:
             raise NotFoundError(f"no items match the query: {selection.query}")
         return ids

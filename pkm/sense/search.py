@@ -77,8 +77,10 @@ class SearchQuery:
 
 
 def search(pkm: "Pkm", query: SearchQuery) -> list[SearchHit]:
-    """The best matches across items, highlights and notes, best first."""
+    """The best matches across items, highlights and notes, best first. The note index
+    catches up with the vault first, unless pkm was opened read-only."""
     match = fts_query(query.text)
+    _sync_notes(pkm)
     source_ids = tuple(s.id for s in pkm.store.resolve_sources(query.sources, tags=False))
     filters = SearchFilter(
         kinds=query.kinds,
@@ -151,7 +153,10 @@ def related(
 
 
 def related_to(pkm: "Pkm", ref: str, *, limit: int = 10) -> Related:
-    """`related` for an item id or (else) a note's name."""
+    """`related` for an item id, else a note named as `find_note` resolves names."""
+    from pkm.sense.notes import show_note
+
+    _sync_notes(pkm)
     if ref.strip().isdigit():
         items = pkm.store.get_items(item_ids=[int(ref)])
         if not items:
@@ -159,7 +164,18 @@ def related_to(pkm: "Pkm", ref: str, *, limit: int = 10) -> Related:
         item = items[0]
         cited_by = tuple(n.id for n in pkm.store.get_notes_citing(item.id))
         return related(pkm, "item", item.id, title=item.title, linked_notes=cited_by, limit=limit)
-    raise ItemNotFoundError(ref)
+    view = show_note(pkm, ref)
+    linking = tuple(n.id for n in view.backlinks)
+    return related(
+        pkm, "note", view.note.id, title=view.note.title, linked_notes=linking, limit=limit
+    )
+
+
+def _sync_notes(pkm: "Pkm") -> None:
+    if not pkm.readonly:
+        from pkm.sense.notes import sync_notes
+
+        sync_notes(pkm)
 
 
 def _terms(text: str) -> list[str]:

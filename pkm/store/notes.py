@@ -1,14 +1,12 @@
 """The note index: what the vault's Markdown files held when they were last read."""
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pkm._util.timeutil import from_iso, to_iso
 from pkm._util.urls import url_key
-from pkm.errors import InvalidInputError
 from pkm.models import Note, NoteIndexChanges, NoteSource, NoteStat, WikiLink
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
@@ -212,25 +210,4 @@ class NoteIndexMixin(StoreBase):
                 " WHERE i.status != 'deleted' ORDER BY s.item_id",
                 [tag.lstrip("#")],
             ).fetchall()
-        return [r[0] for r in rows]
-
-    def search_item_ids(self, query: str, limit: int = 200) -> list[int]:
-        """Items matching an FTS5 query, best first.
-
-        A stand-in until `pkm.store.search` offers item search: the same index, items only
-        (rowid % 4 = 0). InvalidInputError for a query FTS5 cannot parse.
-        """
-        sql = (
-            "SELECT rowid / 4 FROM search WHERE search MATCH ? AND rowid % 4 = 0"
-            " AND rowid / 4 IN (SELECT id FROM items WHERE status != 'deleted')"
-            " ORDER BY rank LIMIT ?"
-        )
-        try:
-            with wrap_errors(self.path):
-                rows = self.db.execute(sql, [query, limit]).fetchall()
-        except sqlite3.OperationalError as e:
-            # Locks and I/O errors became StoreError above: what is left is the query's.
-            raise InvalidInputError(
-                f"invalid search query: {e}; see https://sqlite.org/fts5.html#full_text_query_syntax"
-            ) from None
         return [r[0] for r in rows]
