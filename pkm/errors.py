@@ -33,6 +33,17 @@ class SourceNotFoundError(NotFoundError):
         self.ref = ref
 
 
+class ItemNotFoundError(NotFoundError):
+    """Items named by id that do not exist. Exit 3, as for a batch: the command names what
+    it could not find, and did what it could with the rest."""
+
+    exit_code = 3
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no such item: {ref}")
+        self.ref = ref
+
+
 class InvalidInputError(PkmError, ValueError):
     """Input the user gave is malformed (a URL, an OPML file, a query)."""
 

@@ -1,37 +1,49 @@
-"""Sense: triage, annotate, search and synthesize. For now: reading the inbox."""
+"""Sense: triage, annotate, search and synthesize. For now: triage (`pkm.sense.triage`).
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+The services below are what the CLI (or any other caller) uses: each takes an opened
+`Pkm`, takes the Sense lock itself when it writes, and returns typed values.
 
-from pkm.models import Item, ItemStatus
+- `list_inbox`, `count_inbox`: the inbox, newest first, chosen by an `ItemSelection`.
+- `show_item`, `item_url_to_open`: one item (marked read unless told not to).
+- `mark_items`, `tag_items`: change many items at once (`MarkResult`, `TagResult`).
+"""
 
-if TYPE_CHECKING:
-    from pkm.core import Pkm
+from pkm.sense.triage import (
+    LISTED,
+    IdRef,
+    ItemSelection,
+    ItemView,
+    MarkAction,
+    MarkResult,
+    TagResult,
+    clean_tag,
+    count_inbox,
+    highlight_ranges,
+    item_url_to_open,
+    list_inbox,
+    mark_items,
+    marked_status,
+    parse_id_refs,
+    show_item,
+    tag_items,
+)
 
-
-@dataclass(frozen=True)
-class InboxQuery:
-    """Which items an inbox listing shows: unread ones by default, or (`include_all`) every
-    item but deleted tombstones; `sources` narrows to items from these source URLs or ids."""
-
-    include_all: bool = False
-    sources: Sequence[str] = ()
-
-    def filters(self, pkm: "Pkm") -> tuple[list[ItemStatus], list[int]]:
-        statuses: list[ItemStatus] = [ItemStatus.UNREAD]
-        if self.include_all:
-            statuses = [s for s in ItemStatus if s is not ItemStatus.DELETED]
-        ids = [s.id for s in pkm.store.resolve_sources(self.sources, tags=False)]
-        return statuses, ids if self.sources else []
-
-
-def list_inbox(pkm: "Pkm", query: InboxQuery, limit: int | None = None) -> Iterator[Item]:
-    """The matching items, newest first (see `Item.sort_at`), one at a time."""
-    statuses, source_ids = query.filters(pkm)
-    return pkm.store.iter_items(statuses=statuses, source_ids=source_ids, limit=limit)
-
-
-def count_inbox(pkm: "Pkm", query: InboxQuery) -> int:
-    statuses, source_ids = query.filters(pkm)
-    return pkm.store.count_items(statuses=statuses, source_ids=source_ids)
+__all__ = [
+    "LISTED",
+    "IdRef",
+    "ItemSelection",
+    "ItemView",
+    "MarkAction",
+    "MarkResult",
+    "TagResult",
+    "clean_tag",
+    "count_inbox",
+    "highlight_ranges",
+    "item_url_to_open",
+    "list_inbox",
+    "mark_items",
+    "marked_status",
+    "parse_id_refs",
+    "show_item",
+    "tag_items",
+]
