@@ -236,19 +236,31 @@ def _page(view: "ItemView") -> None:
 @sense_app.command("open")
 def sense_open(ctx: typer.Context, item_id: ItemIdArgument, no_mark: NoMarkOption = False) -> None:
     """Open an item in the web browser ($BROWSER), and mark it read."""
-    import webbrowser
-
     from pkm.sense import item_url_to_open
 
     with cli_errors():
         url = item_url_to_open(get_pkm(ctx, readonly=no_mark), item_id, mark=not no_mark)
-        try:
-            opened = webbrowser.open(url)
-        except webbrowser.Error:
-            opened = False
-        if not opened:
+        if not _open_in_browser(url):
             info("no browser could be opened; the address is:")
             sys.stdout.write(safe(url) + "\n")
+
+
+def _open_in_browser(url: str) -> bool:
+    """Whether a browser took the address. $BROWSER (commands separated by `:`), when set,
+    is the user's choice and the only one tried; else what `webbrowser` finds."""
+    import os
+    import webbrowser
+
+    choice = [c for c in os.environ.get("BROWSER", "").split(os.pathsep) if c.strip()]
+    if not choice:
+        return webbrowser.open(url)
+    for command in choice:
+        try:
+            if webbrowser.get(command).open(url):
+                return True
+        except webbrowser.Error:  # not a command this machine has
+            continue
+    return False
 
 
 def _read_stdin() -> str:
