@@ -441,10 +441,12 @@ def test_mark_selectors_combine_with_and(run, feed_server: FeedServer) -> None: 
     )
     run("seek", "add", feed_server.url("/g"), "-q")  # items 5, 6 dated 2026-01-01, 02
     run("sense", "mark", "2", "--star", "-q")
-    # Only the first source's items, dated before now - 30d (2026-01-03 and before), and
-    # not starred (--read leaves starred ones), nor deleted.
-    older = (datetime.now(UTC) - datetime(2026, 1, 3, 6, tzinfo=UTC)).days
-    result = run("sense", "mark", "--source", "1", "--older-than", f"{older}d", "--read", "--json")
+    # Only the first source's items dated 2026-01-03 and before, but not the starred one
+    # (--read leaves starred ones).
+    # The cutoff, now - N hours, falls in the first hour of 2026-01-04 (the CLI's clock is
+    # the wall clock).
+    hours = (datetime.now(UTC) - datetime(2026, 1, 4, tzinfo=UTC)) // timedelta(hours=1)
+    result = run("sense", "mark", "--source", "1", "--older-than", f"{hours}h", "--read", "--json")
     assert json.loads(result.stdout)["changed"] == [1, 3]
     assert json.loads(result.stdout)["unchanged"] == [2]
     run("sense", "mark", "--status", "read", "--archive", "-q")
