@@ -171,6 +171,15 @@ class Source:
 
 
 @dataclass(frozen=True)
+class NoteRef:
+    """A note as an item's listing names it: enough to find the file."""
+
+    id: int
+    path: str  # relative to the vault, `/` separators
+    title: str
+
+
+@dataclass(frozen=True)
 class Item:
     id: int
     source_urls: tuple[str, ...]
@@ -190,11 +199,31 @@ class Item:
     enclosures: tuple[Enclosure, ...] = ()
     changed_at: datetime | None = None  # when pkm last stored a change to its content
     sort_at: datetime | None = None  # what the inbox sorts by (see `ItemUpdate.sort_at`)
+    annotation_count: int = 0  # highlights and comments on it
+    notes: tuple[NoteRef, ...] = ()  # the notes that cite it, by title
 
     @property
     def date(self) -> datetime | None:
         """The item's date: published, else updated (many feeds give only one)."""
         return self.published or self.updated
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which items a store query matches. Every criterion given narrows the match (AND);
+    within one, any value matches (OR), except `tags`, which must all be on the item.
+
+    `item_ids` and `id_ranges` (inclusive) together are one set of ids. `since` and
+    `before` bound `Item.sort_at` (`since <= sort_at < before`).
+    """
+
+    statuses: tuple[ItemStatus, ...] = ()
+    source_ids: tuple[int, ...] = ()
+    item_ids: tuple[int, ...] = ()
+    id_ranges: tuple[tuple[int, int], ...] = ()
+    tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    before: datetime | None = None
 
 
 # --- a seek run: what was decided about a fetched source, and what came of it ------------------

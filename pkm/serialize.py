@@ -5,6 +5,7 @@ UTC (`2026-02-02T09:00:00Z`) or null. Pure and stdlib only, like the models it r
 """
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -48,7 +49,17 @@ def item_json(item: Item) -> dict[str, Any]:
         "tags": list(item.tags),
         "enclosures": to_jsonable(item.enclosures),
         "first_seen": to_iso(item.first_seen_at),
+        "annotation_count": item.annotation_count,
+        "notes": to_jsonable(item.notes),
     }
+
+
+def item_view_json(
+    item: Item, annotations: Sequence[Annotation], notes: Sequence[Note]
+) -> dict[str, Any]:
+    """An item as `sense show --json` prints it: the inbox shape, its annotations (in text
+    order) and the notes citing it in full."""
+    return {**item_json(item), "annotations": to_jsonable(annotations), "notes": to_jsonable(notes)}
 
 
 def source_json(source: Source, now: datetime) -> dict[str, Any]:

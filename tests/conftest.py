@@ -29,15 +29,18 @@ def home(isolated_env: Path) -> Path:
 
 @pytest.fixture
 def run(home: Path):  # type: ignore[no-untyped-def]
-    """`run("seek", "list", code=0)`: the CLI on this test's home, its exit code checked."""
+    """`run("seek", "list", code=0)`: the CLI on this test's home, its exit code checked;
+    `input` is what it reads on stdin."""
     from typer.testing import CliRunner
 
     from pkm.cli import app
 
     runner = CliRunner()
 
-    def invoke(*args: str, code: int | None = 0):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, ["--home", str(home), *args], catch_exceptions=False)
+    def invoke(*args: str, code: int | None = 0, input: str | None = None):  # type: ignore[no-untyped-def]
+        result = runner.invoke(
+            app, ["--home", str(home), *args], input=input, catch_exceptions=False
+        )
         if code is not None:
             assert result.exit_code == code, (result.stdout, result.stderr)
         return result

@@ -41,6 +41,7 @@ def test_terminal_escapes_never_reach_the_terminal(run, feed_server: FeedServer)
     feed_server.add("/feed.json", Reply(500, body=EVIL.encode()))
     outputs.append(run("seek", "--all", code=3))
     outputs += [run("seek", "list"), run("sense", "inbox"), run("seek", "export")]
+    outputs += [run("sense", "show", "1", "--no-mark"), run("sense", "tag", "1", "--add", EVIL)]
     for result in outputs:
         assert_printable(result.stdout)
         assert_printable(result.stderr)
@@ -52,6 +53,7 @@ def test_json_output_escapes_what_it_carries(run, feed_server: FeedServer) -> No
     url = evil_json_feed(feed_server)
     raw = run("seek", "add", url, "--json").stdout
     raw += run("sense", "inbox", "--json").stdout + run("seek", "list", "--json").stdout
+    raw += run("sense", "show", "1", "--json").stdout
     assert "\x1b" not in raw and "\x07" not in raw and "\x9b" not in raw
 
 

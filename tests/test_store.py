@@ -309,12 +309,22 @@ def test_remove_source_keeps_what_the_user_kept(store: Store) -> None:
     a = add(store, "https://a.example/feed")
     b = add(store, "https://b.example/feed")
     put(store, a, [entry("1"), entry("2"), entry("3"), entry("4", url="https://x.example/shared")])
+    put(store, a, [entry("5"), entry("6")])
     put(store, b, [entry("9", url="https://x.example/shared")])
     ids = {i.guid: i.id for i in store.get_items()}
     store.set_item_status([ids["1"]], ItemStatus.STARRED, NOW)
     store.add_item_tags(ids["2"], ["keep"])
-    assert store.remove_source(a) == (1, 3)
-    assert sorted(i.guid for i in store.get_items()) == ["1", "2", "9"]
+    store.db.execute(
+        "INSERT INTO annotations (item_id, comment, created_at, updated_at) VALUES (?, 'c', '', '')",
+        [ids["5"]],
+    )
+    store.db.execute(
+        "INSERT INTO notes (id, path, name, title, size, mtime_ns, content_hash, indexed_at)"
+        " VALUES (1, 'n.md', 'n', 'N', 1, 1, 'h', '')"
+    )
+    store.db.execute("INSERT INTO note_items (note_id, item_id) VALUES (1, ?)", [ids["6"]])
+    assert store.remove_source(a) == (1, 5)
+    assert sorted(i.guid for i in store.get_items()) == ["1", "2", "5", "6", "9"]
 
 
 def test_locked_database_is_a_store_error(tmp_path: Path) -> None:
@@ -364,3 +374,32 @@ def test_items_sort_by_date_never_later_than_first_seen(store: Store) -> None:
     assert [i.guid for i in store.get_items()] == ["undated", "future", "recent", "old"]
     future = next(i for i in store.get_items() if i.guid == "future")
     assert future.sort_at == NOW and future.published == NOW + timedelta(days=300)
+
+
+def test_item_filters_pages_and_long_id_lists(store: Store) -> None:
+    from pkm.models import ItemFilter
+
+    a = add(store, "https://a.example/feed")
+    day = timedelta(days=1)
+    put(store, a, [entry(str(n), published=NOW - n * day) for n in range(1, 9)])
+    ids = {i.guid: i.id for i in store.get_items()}
+    store.set_item_status([ids["2"], ids["4"]], ItemStatus.READ, NOW)
+    store.tag_items([ids["3"], ids["4"]], ["x"])
+    everything = [i.guid for i in store.get_items()]
+    assert everything == [str(n) for n in range(1, 9)]  # newest first
+    for offset in range(0, 9, 3):  # pages are slices of the whole, in the same order
+        page = store.get_items(ItemFilter(), limit=3, offset=offset)
+        assert [i.guid for i in page] == everything[offset : offset + 3]
+    unread = ItemFilter(statuses=(ItemStatus.UNREAD,))
+    assert [i.guid for i in store.get_items(unread, limit=2, offset=1)] == ["3", "5"]
+    tagged = ItemFilter(tags=("x",), since=NOW - 4 * day, before=NOW - 3 * day)
+    assert [i.guid for i in store.get_items(tagged)] == ["4"]  # since <= sort_at < before
+    assert store.count_items(ItemFilter(id_ranges=((ids["8"], ids["6"]),))) == 0
+    assert (
+        store.count_items(ItemFilter(id_ranges=((ids["1"], ids["3"]),), item_ids=(ids["8"],))) == 4
+    )
+    many = list(range(100_000, 140_000))  # more than SQLite's 32,766 parameters
+    assert store.set_item_status(many, ItemStatus.READ, NOW) == 0
+    assert store.missing_item_ids([99_999, ids["1"], 12_345]) == [99_999, 12_345]
+    assert store.untag_items([ids["3"], ids["5"]], ["x"]) == {ids["3"]}
+    assert store.tag_items([ids["4"], ids["5"]], ["x", "y"]) == {ids["4"], ids["5"]}

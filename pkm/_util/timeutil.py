@@ -1,6 +1,7 @@
 """Datetimes in pkm are aware UTC; stored and printed as ISO 8601 with a Z."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 
 def utc_now() -> datetime:
@@ -25,3 +26,49 @@ def from_iso(text: str | None) -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+# A duration as people type it on a command line: 90m, 12h, 7d, 2w.
+_DURATION_RE = re.compile(r"\s*(\d{1,5})\s*(m|min|h|d|w)\s*", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90m`, `12h`, `7d`, `2w` as a timedelta (for `--older-than`).
+
+    Raises ValueError with a message fit for the user.
+    """
+    match = _DURATION_RE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90m, 12h, 7d or 2w)")
+    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
+def parse_when(text: str, now: datetime, *, end: bool = False) -> datetime:
+    """A point in time as a person gives it (for `--since` / `--until`), as aware UTC.
+
+    Accepts a date (`2026-01-31`, a whole day in UTC, the zone the inbox shows dates in),
+    an ISO 8601 datetime (`2026-01-31T08:00`, `...Z`, `...+01:00`; without an offset it is
+    UTC), or a time before `now` (`12h`, `7d`, `2w`; see `parse_duration`).
+
+    With `end`, the result is the first instant *after* what the text names, so that
+    `--until 2026-01-31` includes the whole of that day: callers compare `t < result`.
+
+    Raises ValueError with a message fit for the user.
+    """
+    if _DURATION_RE.fullmatch(text):
+        return now - parse_duration(text)
+    text = text.strip()
+    try:
+        if "T" not in text.upper() and " " not in text:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        dt = datetime.fromisoformat(re.sub("[zZ]$", "+00:00", text))
+    except ValueError:
+        raise ValueError(
+            f"not a date: {text!r} (use YYYY-MM-DD, an ISO 8601 time, or e.g. 7d, 2w)"
+        ) from None
+    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    # Stored times have whole seconds: the end of the second a datetime names.
+    return dt.replace(microsecond=0) + timedelta(seconds=1) if end else dt

@@ -6,6 +6,7 @@ and only after `safe()`, so no stored title can move the cursor or retitle the t
 """
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,15 @@ def stdout_console() -> "Console":
     console = _console(soft_wrap=False)
     if not console.is_terminal:
         console.width = max(console.width, 200)
+    return console
+
+
+def reading_console() -> "Console":
+    """A console for text to read on stdout: the terminal's width, or 80 columns piped
+    (unless COLUMNS says otherwise)."""
+    console = _console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 80
     return console
 
 

@@ -368,7 +368,7 @@ def seek_remove(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Unsubscribe; items you starred, archived or tagged are kept."""
+    """Unsubscribe; items you starred, archived, tagged, annotated or cited are kept."""
     from pkm.seek import remove_sources
 
     with cli_errors():

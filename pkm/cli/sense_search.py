@@ -8,8 +8,15 @@ import typer
 
 from pkm.cli._context import cli_errors, get_pkm_refreshing
 from pkm.cli._output import emit_json, safe, stdout_console
-from pkm.cli.sense import sense_app
-from pkm.models import MATCH_END, MATCH_START, ItemStatus, SearchHit, SearchKind
+from pkm.cli.sense import (
+    JsonOption,
+    SourceOption,
+    StatusOption,
+    sense_app,
+    tags_option,
+    when_option,
+)
+from pkm.models import MATCH_END, MATCH_START, SearchHit, SearchKind
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -100,24 +107,20 @@ def sense_search(
         ),
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", metavar="T", help="Only hits tagged T.")
-    ] = None,
-    source: Annotated[
         list[str] | None,
-        typer.Option("--source", metavar="URL|ID", help="Only items from this source."),
+        typer.Option("--tag", "-t", metavar="TAG", help="Only hits tagged TAG (repeatable)."),
     ] = None,
-    status: Annotated[
-        list[str] | None,
-        typer.Option("--status", metavar="S", help="Only items with this status."),
-    ] = None,
+    source: SourceOption = None,
+    status: StatusOption = None,
     since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="Only from DATE on.")
+        str | None,
+        typer.Option("--since", metavar="DATE", help="Only from DATE on (2026-01-31, 7d)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", metavar="DATE", help="Only before DATE.")
+        str | None, typer.Option("--until", metavar="DATE", help="Only up to DATE.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     ids: Annotated[
         bool, typer.Option("--ids", help="Print only the matching items' ids, one per line.")
     ] = False,
@@ -138,11 +141,11 @@ def sense_search(
             SearchQuery(
                 text=" ".join(query),
                 kinds=tuple(_kinds(kinds)),
-                tags=tuple(tag or ()),
+                tags=tags_option(tag, "--tag"),
                 sources=tuple(source or ()),
-                statuses=tuple(_statuses(status)),
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                statuses=tuple(status or ()),
+                since=when_option(pkm, since, "--since"),
+                until=when_option(pkm, until, "--until", end=True),
                 limit=limit,
             ),
         )
@@ -168,31 +171,12 @@ def _kinds(values: list[str] | None) -> list[SearchKind]:
     return kinds
 
 
-def _statuses(values: list[str] | None) -> list[ItemStatus]:
-    try:
-        return [ItemStatus(v) for v in values or ()]
-    except ValueError as e:
-        choices = ", ".join(s.value for s in ItemStatus)
-        raise typer.BadParameter(f"{e}; choose from {choices}", param_hint="--status") from None
-
-
-def _when(value: str | None, option: str) -> "Any":
-    if value is None:
-        return None
-    from pkm._util.timeutil import from_iso
-
-    try:
-        return from_iso(value)
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {value!r}", param_hint=option) from None
-
-
 @sense_app.command("related")
 def sense_related(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID|NOTE", help="An item id or a note's name.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """What is most like an item or a note, and the notes that mention it without a link."""
     from pkm.sense.search import related_to

@@ -1,19 +1,21 @@
-"""Sense: triage, annotate, search and synthesize. For now: the inbox, highlights and
-comments (with their re-anchoring and review).
+"""Sense: triage, annotate, search and synthesize.
 
-- `list_inbox`, `count_inbox`: the inbox.
+The services below are what the CLI (or any other caller) uses: each takes an opened
+`Pkm`, takes the Sense lock itself when it writes, and returns typed values.
+
+- `list_inbox`, `count_inbox`: the inbox, newest first, chosen by an `ItemSelection`.
+- `show_item`, `item_url_to_open`: one item (marked read unless told not to).
+- `mark_items`, `tag_items`: change many items at once (`MarkResult`, `TagResult`).
 - `annotate_item`, `list_annotations`, `get_annotation`, `edit_annotation`,
   `delete_annotation`: highlights and comments (`annotations`).
 - `reanchor_changed`: re-anchor the highlights of items whose text changed (the CLI runs
   it after `pkm seek`; seek never imports sense).
 - `start_review`, `record_review`, `review_listing`: resurface past highlights (`review`).
+- Notes (`pkm.sense.notes`): `sync_notes`, `reindex_notes`, `check_notes`, `list_notes`,
+  `show_note`, `create_note`, `synthesize_note`.
+- Search (`pkm.sense.search`): `search`, `related_to`.
 """
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from pkm.models import Item, ItemStatus
 from pkm.sense.annotations import (
     AnnotationQuery,
     ReanchorReport,
@@ -27,53 +29,56 @@ from pkm.sense.annotations import (
     reanchor_changed,
 )
 from pkm.sense.review import ReviewCard, record_review, review_listing, start_review
-
-if TYPE_CHECKING:
-    from pkm.core import Pkm
+from pkm.sense.triage import (
+    LISTED,
+    IdRef,
+    ItemSelection,
+    ItemView,
+    MarkAction,
+    MarkResult,
+    TagResult,
+    clean_tag,
+    count_inbox,
+    highlight_ranges,
+    item_url_to_open,
+    list_inbox,
+    mark_items,
+    marked_status,
+    parse_id_refs,
+    show_item,
+    tag_items,
+)
 
 __all__ = [
+    "LISTED",
     "AnnotationQuery",
-    "InboxQuery",
+    "IdRef",
+    "ItemSelection",
+    "ItemView",
+    "MarkAction",
+    "MarkResult",
     "ReanchorReport",
     "ReviewCard",
+    "TagResult",
     "annotate_item",
+    "clean_tag",
     "count_inbox",
     "delete_annotation",
     "edit_annotation",
     "get_annotation",
     "get_item_ref",
+    "highlight_ranges",
     "item_refs",
+    "item_url_to_open",
     "list_annotations",
     "list_inbox",
+    "mark_items",
+    "marked_status",
+    "parse_id_refs",
     "reanchor_changed",
     "record_review",
     "review_listing",
+    "show_item",
     "start_review",
+    "tag_items",
 ]
-
-
-@dataclass(frozen=True)
-class InboxQuery:
-    """Which items an inbox listing shows: unread ones by default, or (`include_all`) every
-    item but deleted tombstones; `sources` narrows to items from these source URLs or ids."""
-
-    include_all: bool = False
-    sources: Sequence[str] = ()
-
-    def filters(self, pkm: "Pkm") -> tuple[list[ItemStatus], list[int]]:
-        statuses: list[ItemStatus] = [ItemStatus.UNREAD]
-        if self.include_all:
-            statuses = [s for s in ItemStatus if s is not ItemStatus.DELETED]
-        ids = [s.id for s in pkm.store.resolve_sources(self.sources, tags=False)]
-        return statuses, ids if self.sources else []
-
-
-def list_inbox(pkm: "Pkm", query: InboxQuery, limit: int | None = None) -> Iterator[Item]:
-    """The matching items, newest first (see `Item.sort_at`), one at a time."""
-    statuses, source_ids = query.filters(pkm)
-    return pkm.store.iter_items(statuses=statuses, source_ids=source_ids, limit=limit)
-
-
-def count_inbox(pkm: "Pkm", query: InboxQuery) -> int:
-    statuses, source_ids = query.filters(pkm)
-    return pkm.store.count_items(statuses=statuses, source_ids=source_ids)

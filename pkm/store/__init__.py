@@ -5,21 +5,33 @@
 was before the change or after it, never in between.
 """
 
-# ruff: noqa: E402  (sqlite-utils must load first, with pandas hidden: see below)
+# ruff: noqa: E402  (sqlite-utils is imported after the guard below)
+
 import sys
 from pathlib import Path
 
-# sqlite-utils imports pandas and numpy whenever they are installed (a test dependency
-# brings them), for data-frame support pkm never uses: 0.3 s more for every command. They
-# are hidden while it loads, unless something already imported them.
-_HIDDEN = [name for name in ("pandas", "numpy") if name not in sys.modules]
-sys.modules.update(dict.fromkeys(_HIDDEN))  # type: ignore[arg-type]  # None: `import` fails
-try:
-    import sqlite_utils  # noqa: F401
-finally:
-    for name in _HIDDEN:
-        if sys.modules.get(name) is None:
-            del sys.modules[name]
+
+def _import_sqlite_utils_without_pandas() -> None:
+    """Import sqlite-utils, hiding pandas and numpy from it if they are not loaded yet.
+
+    sqlite-utils imports both at import time when they are installed, only to map their
+    column types, and pkm never hands it their values. They come with other tools (the
+    test dependencies install pandas), and cost 0.4 s on every command: more than the
+    whole inbox listing. A `None` in `sys.modules` makes their import fail at once; it is
+    removed again, so a later `import pandas` elsewhere works as usual.
+    """
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+_import_sqlite_utils_without_pandas()
 
 from sqlite_utils import Database
 

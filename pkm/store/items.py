@@ -2,12 +2,12 @@
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
 from pkm._util.timeutil import from_iso, to_iso
-from pkm.models import Enclosure, Item, ItemStatus, ParsedEntry, TextChange
+from pkm.models import Enclosure, Item, ItemFilter, ItemStatus, NoteRef, ParsedEntry, TextChange
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
@@ -23,9 +23,21 @@ SELECT i.*,
      SELECT t.name FROM item_tags it JOIN tags t ON t.id = it.tag_id WHERE it.item_id = i.id
      UNION
      SELECT t.name FROM item_sources x JOIN source_tags st ON st.source_id = x.source_id
-       JOIN tags t ON t.id = st.tag_id WHERE x.item_id = i.id)) AS tag_names
+       JOIN tags t ON t.id = st.tag_id WHERE x.item_id = i.id)) AS tag_names,
+  (SELECT count(*) FROM annotations a WHERE a.item_id = i.id) AS annotation_count,
+  (SELECT json_group_array(json_object('id', n.id, 'path', n.path, 'title', n.title)) FROM (
+     SELECT n.id, n.path, n.title FROM note_items ni JOIN notes n ON n.id = ni.note_id
+     WHERE ni.item_id = i.id ORDER BY n.title COLLATE NOCASE, n.path) n) AS note_refs
 FROM items i
 """
+
+# An item carries a tag of its own or one of a source it came through (see tag_names). Not
+# correlated: SQLite builds the set once, and a page still reads the inbox index in order.
+_HAS_TAG = """i.id IN (
+  SELECT it.item_id FROM item_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = ?
+  UNION ALL
+  SELECT x.item_id FROM item_sources x WHERE x.source_id IN (
+    SELECT st.source_id FROM source_tags st JOIN tags t ON t.id = st.tag_id WHERE t.name = ?))"""
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -52,6 +64,8 @@ def _row_to_item(r: dict[str, Any]) -> Item:
         enclosures=tuple(Enclosure(**e) for e in json.loads(r["enclosures"] or "[]")),
         changed_at=from_iso(r["changed_at"]),
         sort_at=from_iso(r["sort_at"]),
+        annotation_count=r["annotation_count"],
+        notes=tuple(NoteRef(**n) for n in json.loads(r["note_refs"] or "[]")),
     )
 
 
@@ -71,55 +85,113 @@ def item_values(entry: ParsedEntry) -> dict[str, Any]:
     }
 
 
-def _item_filter(
-    statuses: Sequence[ItemStatus], source_ids: Sequence[int], item_ids: Sequence[int]
-) -> tuple[str, list[object]]:
+def _item_filter(f: ItemFilter) -> tuple[str, list[object]]:
+    """The WHERE clause of a filter, and its parameters. Long id lists travel as one JSON
+    parameter, so there is no limit on how many ids one statement names."""
     clauses: list[str] = []
     params: list[object] = []
-    if statuses:
-        clauses.append(f"i.status IN ({','.join('?' * len(statuses))})")
-        params += [s.value for s in statuses]
-    if source_ids:
+    if f.statuses:
+        clauses.append(f"i.status IN ({','.join('?' * len(f.statuses))})")
+        params += [s.value for s in f.statuses]
+    if f.source_ids:
         clauses.append(
             "i.id IN (SELECT item_id FROM item_sources WHERE source_id IN"
-            f" ({','.join('?' * len(source_ids))}))"
+            f" ({','.join('?' * len(f.source_ids))}))"
         )
-        params += list(source_ids)
-    if item_ids:
-        clauses.append(f"i.id IN ({','.join('?' * len(item_ids))})")
-        params += list(item_ids)
+        params += list(f.source_ids)
+    ids: list[str] = []
+    if f.item_ids:
+        ids.append("i.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(f.item_ids)))
+    for first, last in f.id_ranges:
+        ids.append("i.id BETWEEN ? AND ?")
+        params += [first, last]
+    if ids:
+        clauses.append("(" + " OR ".join(ids) + ")")
+    for tag in f.tags:
+        clauses.append(_HAS_TAG)
+        params += [tag, tag]
+    if f.since is not None:
+        clauses.append("i.sort_at >= ?")
+        params.append(to_iso(f.since))
+    if f.before is not None:
+        clauses.append("i.sort_at < ?")
+        params.append(to_iso(f.before))
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _narrowed(
+    where: ItemFilter | None,
+    statuses: Sequence[ItemStatus],
+    source_ids: Sequence[int],
+    item_ids: Sequence[int],
+) -> ItemFilter:
+    f = where or ItemFilter()
+    if statuses:
+        f = replace(f, statuses=tuple(statuses))
+    if source_ids:
+        f = replace(f, source_ids=tuple(source_ids))
+    if item_ids:
+        f = replace(f, item_ids=tuple(item_ids))
+    return f
+
+
+def _ids_param(item_ids: Iterable[int]) -> str:
+    return json.dumps(list(item_ids))
 
 
 class ItemsMixin(StoreBase):
     def get_items(
         self,
+        where: ItemFilter | None = None,
         *,
         statuses: Sequence[ItemStatus] = (),
         source_ids: Sequence[int] = (),
         item_ids: Sequence[int] = (),
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Item]:
-        """Items newest first (see `sort_at`), optionally filtered."""
+        """Items newest first (see `sort_at`) that match `where`; the keywords narrow it."""
         return list(
             self.iter_items(
-                statuses=statuses, source_ids=source_ids, item_ids=item_ids, limit=limit
+                where,
+                statuses=statuses,
+                source_ids=source_ids,
+                item_ids=item_ids,
+                limit=limit,
+                offset=offset,
             )
         )
 
     def iter_items(
         self,
+        where: ItemFilter | None = None,
         *,
         statuses: Sequence[ItemStatus] = (),
         source_ids: Sequence[int] = (),
         item_ids: Sequence[int] = (),
         limit: int | None = None,
+        offset: int = 0,
     ) -> Iterator[Item]:
-        """`get_items`, one at a time: a long listing never holds every item in memory."""
-        where, params = _item_filter(statuses, source_ids, item_ids)
-        sql = f"{_ITEM_SELECT} {where} ORDER BY i.sort_at DESC, i.id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        """`get_items`, one at a time: a long listing never holds every item in memory.
+
+        The order is that of the `items_inbox` index (status, sort_at, id), so a page of
+        one status is read straight off it, however large the inbox; a page of any other
+        selection sorts only the ids of the matches.
+        """
+        clause, params = _item_filter(_narrowed(where, statuses, source_ids, item_ids))
+        order = "ORDER BY i.sort_at DESC, i.id DESC"
+        if limit is None and not offset:
+            sql = f"{_ITEM_SELECT} {clause} {order}"
+        else:
+            # The page's ids first, then its rows: when the order needs a sort (a tag or a
+            # source filter, several statuses), SQLite computes every selected column of
+            # every match before sorting, the per-item subqueries included.
+            page = (
+                f"SELECT i.id FROM items i {clause} {order}"
+                f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+            )
+            sql = f"{_ITEM_SELECT} WHERE i.id IN ({page}) {order}"
         with wrap_errors(self.path):
             cursor = self.db.execute(sql, params)
             columns = [c[0] for c in cursor.description]
@@ -127,22 +199,70 @@ class ItemsMixin(StoreBase):
                 yield _row_to_item(dict(zip(columns, row, strict=True)))
 
     def count_items(
-        self, *, statuses: Sequence[ItemStatus] = (), source_ids: Sequence[int] = ()
+        self,
+        where: ItemFilter | None = None,
+        *,
+        statuses: Sequence[ItemStatus] = (),
+        source_ids: Sequence[int] = (),
     ) -> int:
-        where, params = _item_filter(statuses, source_ids, ())
+        clause, params = _item_filter(_narrowed(where, statuses, source_ids, ()))
         with wrap_errors(self.path):
             return int(
-                self.db.execute(f"SELECT count(*) FROM items i {where}", params).fetchone()[0]
+                self.db.execute(f"SELECT count(*) FROM items i {clause}", params).fetchone()[0]
             )
+
+    def get_item_statuses(self, where: ItemFilter) -> dict[int, ItemStatus]:
+        """The id and status of every item that matches, in id order."""
+        clause, params = _item_filter(where)
+        with wrap_errors(self.path):
+            rows = self.db.execute(
+                f"SELECT i.id, i.status FROM items i {clause} ORDER BY i.id", params
+            ).fetchall()
+        return {r[0]: ItemStatus(r[1]) for r in rows}
+
+    def missing_item_ids(self, item_ids: Iterable[int]) -> list[int]:
+        """Those of `item_ids` that name no item (tombstones exist), in the order given."""
+        with wrap_errors(self.path):
+            rows = self.db.execute(
+                "SELECT j.value FROM json_each(?) j"
+                " WHERE NOT EXISTS (SELECT 1 FROM items WHERE id = j.value) ORDER BY j.key",
+                [_ids_param(item_ids)],
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def set_item_status(self, item_ids: Sequence[int], status: ItemStatus, now: datetime) -> int:
         with self.transaction():
-            marks = ",".join("?" * len(item_ids))
             cursor = self.db.execute(
-                f"UPDATE items SET status = ?, status_changed_at = ? WHERE id IN ({marks})",
-                [status.value, to_iso(now), *item_ids],
+                "UPDATE items SET status = ?, status_changed_at = ?"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                [status.value, to_iso(now), _ids_param(item_ids)],
             )
             return cursor.rowcount
+
+    def tag_items(self, item_ids: Sequence[int], tags: Iterable[str]) -> set[int]:
+        """Give each item these tags of its own. Returns the items that gained one."""
+        with self.transaction():
+            tag_ids = self._tag_ids(tags)
+            rows = self.db.execute(
+                "INSERT OR IGNORE INTO item_tags (item_id, tag_id)"
+                " SELECT i.value, t.value FROM json_each(?) i, json_each(?) t"
+                " WHERE true RETURNING item_id",
+                [_ids_param(item_ids), json.dumps(tag_ids)],
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def untag_items(self, item_ids: Sequence[int], tags: Iterable[str]) -> set[int]:
+        """Take these tags of their own off the items (a source's tags stay on its items).
+        Returns the items that lost one."""
+        names = [t for t in tags if t]
+        with self.transaction():
+            rows = self.db.execute(
+                "DELETE FROM item_tags WHERE item_id IN (SELECT value FROM json_each(?))"
+                " AND tag_id IN (SELECT id FROM tags WHERE name IN (SELECT value FROM json_each(?)))"
+                " RETURNING item_id",
+                [_ids_param(item_ids), json.dumps(names)],
+            ).fetchall()
+        return {r[0] for r in rows}
 
     def add_item_tags(self, item_id: int, tags: Iterable[str]) -> None:
         with self.transaction():

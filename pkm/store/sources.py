@@ -163,8 +163,8 @@ class SourcesMixin(StoreBase):
     def remove_source(self, source_id: int) -> tuple[int, int]:
         """Unsubscribe. Returns (items deleted, items kept).
 
-        Items the user kept (starred, archived, tagged or annotated; used in notes once Sense
-        adds those) and items reached through another source stay.
+        Items the user kept (starred, archived, tagged, annotated or cited by a note) and
+        items reached through another source stay.
         """
         with self.transaction():
             item_ids = [
@@ -187,6 +187,7 @@ class SourcesMixin(StoreBase):
                  (SELECT status FROM items WHERE id = :item) IN ('starred', 'archived')
                  OR EXISTS (SELECT 1 FROM item_tags WHERE item_id = :item)
                  OR EXISTS (SELECT 1 FROM annotations WHERE item_id = :item)
+                 OR EXISTS (SELECT 1 FROM note_items WHERE item_id = :item)
                  OR EXISTS (SELECT 1 FROM item_sources WHERE item_id = :item AND source_id != :source)""",
             {"item": item_id, "source": leaving_source_id},
         ).fetchone()
