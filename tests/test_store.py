@@ -403,3 +403,41 @@ def test_item_filters_pages_and_long_id_lists(store: Store) -> None:
     assert store.missing_item_ids([99_999, ids["1"], 12_345]) == [99_999, 12_345]
     assert store.untag_items([ids["3"], ids["5"]], ["x"]) == {ids["3"]}
     assert store.tag_items([ids["4"], ids["5"]], ["x", "y"]) == {ids["4"], ids["5"]}
+
+
+def test_schema_version_names_the_newest_migration() -> None:
+    from pkm.store._db import SCHEMA_VERSION
+
+    assert migrations._migrations[-1].name == SCHEMA_VERSION
+
+
+def test_an_up_to_date_index_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    """sqlite-utils is for schema work; reading and writing an up-to-date index needs only
+    sqlite3, and saves every command the 75 ms of importing it."""
+    import subprocess
+    import sys
+
+    Store.open(tmp_path / "pkm.db").close()
+    script = (
+        "import sys; from pathlib import Path; from pkm.store import Store; "
+        f"s = Store.open(Path({str(tmp_path / 'pkm.db')!r})); s.get_sources(); "
+        "print('sqlite_utils' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_nested_transactions_on_a_reopened_index_roll_back_alone(tmp_path: Path) -> None:
+    Store.open(tmp_path / "pkm.db").close()
+    store = Store.open(tmp_path / "pkm.db")
+    with store.transaction():
+        add(store, "https://a.example/feed")
+        with pytest.raises(RuntimeError), store.transaction():
+            add(store, "https://b.example/feed")
+            raise RuntimeError
+    assert [s.url for s in store.get_sources()] == ["https://a.example/feed"]
+    with pytest.raises(RuntimeError), store.transaction():
+        add(store, "https://c.example/feed")
+        raise RuntimeError
+    assert [s.url for s in store.get_sources()] == ["https://a.example/feed"]
+    store.close()

@@ -44,17 +44,9 @@ class SyncReport:
         return bool(self.added or self.modified or self.removed or self.touched)
 
 
-def _differs(walked: dict[str, NoteStat], indexed: dict[str, NoteStat]) -> bool:
-    if walked.keys() != indexed.keys():
-        return True
-    return any(
-        (s.size, s.mtime_ns) != (indexed[p].size, indexed[p].mtime_ns) for p, s in walked.items()
-    )
-
-
 def decide_changes(
     vault: Path,
-    walked: dict[str, NoteStat],
+    walked: dict[str, tuple[int, int]],
     indexed: dict[str, NoteStat],
     *,
     force: bool = False,
@@ -65,10 +57,11 @@ def decide_changes(
     upserts: list[NoteRecord] = []
     touched: list[NoteStat] = []
     added: list[str] = []
-    for path, stat in walked.items():
+    for path, (size, mtime_ns) in walked.items():
         old = indexed.get(path)
-        if old is not None and not force and (old.size, old.mtime_ns) == (stat.size, stat.mtime_ns):
+        if old is not None and not force and (old.size, old.mtime_ns) == (size, mtime_ns):
             continue
+        stat = NoteStat(path, size, mtime_ns)
         try:
             data = (vault / path).read_bytes()
         except OSError:  # gone since the walk, or unreadable: the next sync sees it
@@ -91,8 +84,7 @@ def sync_notes(pkm: "Pkm", *, force: bool = False) -> SyncReport:
     meanwhile) and stored in one transaction.
     """
     walked = v.walk_vault(pkm.vault)
-    indexed = pkm.store.get_note_stats()
-    if not force and not _differs(walked, indexed):
+    if not force and walked == pkm.store.get_note_fingerprints():
         return SyncReport(notes=len(walked))
     with pkm.sense_lock():
         indexed = pkm.store.get_note_stats()
@@ -160,12 +152,12 @@ def check_notes(pkm: "Pkm") -> CheckReport:
     indexed = pkm.store.get_note_stats()
     stale: list[tuple[str, str]] = []
     records: list[NoteRecord] = []
-    for path, stat in sorted(walked.items()):
+    for path, (size, mtime_ns) in sorted(walked.items()):
         try:
             data = (pkm.vault / path).read_bytes()
         except OSError:
             continue
-        record = v.parse_note(stat, data)
+        record = v.parse_note(NoteStat(path, size, mtime_ns), data)
         records.append(record)
         old = indexed.get(path)
         if old is None:

@@ -34,15 +34,17 @@ SKIPPED_FOLDERS = frozenset({".obsidian", ".trash"})
 # --- the stat walk -------------------------------------------------------------------------------
 
 
-def walk_vault(vault: Path) -> dict[str, NoteStat]:
-    """Every note of the vault by path (relative, `/`-separated), with its size and mtime.
+def walk_vault(vault: Path) -> dict[str, tuple[int, int]]:
+    """Every note of the vault by path (relative, `/`-separated), with its size and mtime
+    in nanoseconds: plain tuples, so that a vault that has not changed is told by one
+    comparison of two dicts (see `sync_notes`).
 
     `os.scandir` with one `stat` per file and no reading: on a vault that has not changed,
     this and one query are the whole cost of keeping the index current. Dot-folders and
     dot-files are skipped, symlinked folders are not followed (no loops, no notes counted
     twice); a vault that does not exist is empty.
     """
-    found: dict[str, NoteStat] = {}
+    found: dict[str, tuple[int, int]] = {}
     stack: list[tuple[str, str]] = [(os.fspath(vault), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -59,8 +61,7 @@ def walk_vault(vault: Path) -> dict[str, NoteStat]:
                     stack.append((entry.path, f"{prefix}{name}/"))
                 elif name.endswith(NOTE_SUFFIX) and entry.is_file():
                     st = entry.stat()
-                    path = prefix + name
-                    found[path] = NoteStat(path, st.st_size, st.st_mtime_ns)
+                    found[prefix + name] = (st.st_size, st.st_mtime_ns)
             except OSError:  # vanished, or a broken symlink
                 continue
     return found

@@ -5,37 +5,9 @@
 was before the change or after it, never in between.
 """
 
-# ruff: noqa: E402  (sqlite-utils is imported after the guard below)
-
-import sys
 from pathlib import Path
 
-
-def _import_sqlite_utils_without_pandas() -> None:
-    """Import sqlite-utils, hiding pandas and numpy from it if they are not loaded yet.
-
-    sqlite-utils imports both at import time when they are installed, only to map their
-    column types, and pkm never hands it their values. They come with other tools (the
-    test dependencies install pandas), and cost 0.4 s on every command: more than the
-    whole inbox listing. A `None` in `sys.modules` makes their import fail at once; it is
-    removed again, so a later `import pandas` elsewhere works as usual.
-    """
-    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for name in hidden:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
-
-
-_import_sqlite_utils_without_pandas()
-
-from sqlite_utils import Database
-
-from pkm.store._db import BUSY_TIMEOUT, open_database, wrap_errors
+from pkm.store._db import BUSY_TIMEOUT, Index, open_database, wrap_errors
 from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
@@ -55,7 +27,7 @@ class Store(
     NoteIndexMixin,
     SearchMixin,
 ):
-    def __init__(self, db: Database, path: Path | str = ":memory:") -> None:
+    def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db
         self.path = path
 

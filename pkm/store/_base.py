@@ -4,13 +4,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from pkm.store._db import wrap_errors
+from pkm.store._db import Index, wrap_errors
 
 
 class StoreBase:
-    db: Database
+    db: Index
     path: Path | str
 
     @contextmanager

@@ -1,15 +1,29 @@
-"""Opening the SQLite index: connection settings, identity check, migrations, error wrapping."""
+"""Opening the SQLite index: connection settings, identity check, migrations, error wrapping.
+
+sqlite-utils creates and migrates the schema. An index that is already up to date is used
+through `Connection`, the three calls the store makes, straight on sqlite3: importing
+sqlite-utils costs some 75 ms (it loads pluggy and dateutil), more than most commands'
+own work, and a command that changes no schema has no use for it.
+"""
 
 import os
+import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from sqlite_utils import Database
-
 from pkm.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+# The newest migration in `migrations.py` (a test checks they agree): an index whose
+# newest applied migration is this one needs no sqlite-utils to be used.
+SCHEMA_VERSION = "m004_sense"
 
 # "pkm" in ASCII: lets pkm refuse to migrate some other application's SQLite file.
 APPLICATION_ID = 0x706B6D00
@@ -25,6 +39,89 @@ _USER_FIXABLE = (
     "database disk image is malformed",
     "disk i/o error",
 )
+
+
+class Index(Protocol):
+    """What the store uses of a database: sqlite-utils' `Database` has it, and so has the
+    lighter `Connection`."""
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> sqlite3.Cursor: ...
+
+    def atomic(self) -> AbstractContextManager[Any]: ...
+
+
+class Connection:
+    """An up-to-date index on a plain sqlite3 connection (autocommit: `isolation_level`
+    None), with sqlite-utils' `execute` and `atomic` semantics for what the store does."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._conn
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> sqlite3.Cursor:
+        return (
+            self._conn.execute(sql) if parameters is None else self._conn.execute(sql, parameters)
+        )
+
+    @contextmanager
+    def atomic(self) -> Iterator["Connection"]:
+        """A transaction, or a savepoint inside the one that is open."""
+        conn = self._conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return
+        savepoint = f"pkm_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield self
+        except BaseException:
+            # A trigger's RAISE(ROLLBACK) may have ended the whole transaction already.
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+
+
+def sqlite_utils_database(conn: sqlite3.Connection | None = None) -> "Database":
+    """A sqlite-utils `Database` (in memory without `conn`), for schema work.
+
+    sqlite-utils imports pandas and numpy whenever they are installed (a test dependency
+    brings them), only to map their column types: 0.4 s. They are hidden while it loads,
+    unless something already imported them; a `None` in `sys.modules` makes an import fail
+    at once, and it is removed again so that a later `import pandas` works as usual. No
+    plugins: whatever else is installed must not add functions to pkm's connection, and
+    looking for them reads every package's metadata (30 ms).
+    """
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        from sqlite_utils import Database
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    if conn is None:
+        return Database(memory=True, execute_plugins=False)
+    return Database(conn, execute_plugins=False)
 
 
 @contextmanager
@@ -44,7 +141,7 @@ def wrap_errors(path: Path | str) -> Iterator[None]:
 
 def open_database(
     path: Path, *, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT
-) -> Database:
+) -> Index:
     """Open (creating if needed) and migrate the index at `path`.
 
     WAL lets a cron `seek` and an interactive `sense` overlap; the busy timeout turns
@@ -54,29 +151,31 @@ def open_database(
     database with the schema), and one in a read-only home is opened read-only. An index
     that needs a migration can only be read where it can be upgraded.
     """
-    from pkm.store.migrations import migrations
-
     with wrap_errors(path):
         if readonly and not path.exists():
-            db = Database(memory=True, execute_plugins=False)
+            from pkm.store.migrations import migrations
+
+            db = sqlite_utils_database()
             migrations.apply(db)
             return db
         writable = not readonly or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         conn = _connect(path, busy_timeout) if writable else _connect_readonly(path, busy_timeout)
-        # No sqlite-utils plugins: whatever else is installed must not add functions to
-        # pkm's connection, and looking for them reads every package's metadata (30 ms).
-        db = Database(conn, execute_plugins=False)
-        db.execute("PRAGMA foreign_keys = ON")
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         if writable:
-            db.execute("PRAGMA synchronous = NORMAL")
-            if app_id == 0 and _is_empty(db):
-                db.execute("PRAGMA journal_mode = WAL")
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if app_id == 0 and _is_empty(conn):
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 app_id = APPLICATION_ID
         if app_id != APPLICATION_ID:
             conn.close()
             raise StoreError(f"not a pkm database: {path}")
+        if _newest_migration(conn) == SCHEMA_VERSION:
+            return Connection(conn)
+        from pkm.store.migrations import migrations
+
+        db = sqlite_utils_database(conn)
         if migrations.pending(db):
             if not writable:
                 conn.close()
@@ -85,14 +184,25 @@ def open_database(
         return db
 
 
+def _newest_migration(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'pkm'"
+            " ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError:  # no such table: a new index
+        return None
+    return str(row[0]) if row else None
+
+
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     return sqlite3.connect(
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
 
 
-def _is_empty(db: Database) -> bool:
-    return bool(db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
+def _is_empty(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
 
 
 def _connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:

@@ -50,6 +50,13 @@ class NoteIndexMixin(StoreBase):
     """Keeping the note index in step with the vault, and the queries Sense's note services
     run. `NotesMixin` above is the part other services read (`get_notes_citing`)."""
 
+    def get_note_fingerprints(self) -> dict[str, tuple[int, int]]:
+        """Each indexed file's size and mtime (ns), in the shape `walk_vault` gives: the
+        no-change check every note command starts with compares the two."""
+        with wrap_errors(self.path):
+            rows = self.db.execute("SELECT path, size, mtime_ns FROM notes").fetchall()
+        return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+
     def get_note_stats(self) -> dict[str, NoteStat]:
         """What the index recorded of each file: the other half of the stat walk's diff."""
         with wrap_errors(self.path):
