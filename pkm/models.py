@@ -560,7 +560,7 @@ class NoteRecord:
     created: datetime | None = None
     updated: datetime | None = None
     error: str | None = None
-    body: str = ""
+    body: str = ""  # the text after the frontmatter, without pkm's markers: what search indexes
     links: tuple[WikiLink, ...] = ()
     sources: tuple[NoteSource, ...] = ()
 

@@ -400,3 +400,17 @@ def test_reanchor_report_counts(home: Path, run, article: int) -> None:  # type:
     assert len(report.newly_orphaned) == 1
     assert reanchor_changed(pkm).highlights == 0  # drained
     pkm.close()
+
+
+def test_quiet_writes_print_nothing(run, article: int) -> None:  # type: ignore[no-untyped-def]
+    made = run("sense", "annotate", str(article), "--comment", "c", "--quiet")
+    assert (made.stdout, made.stderr) == ("", "")
+    (annotation,) = annotations(run)
+    for args in (
+        ("edit", str(annotation["id"]), "--comment", "d"),
+        ("delete", str(annotation["id"])),
+    ):
+        result = run("sense", "annotation", *args, "--quiet")
+        assert (result.stdout, result.stderr) == ("", "")
+    note = run("sense", "note", "new", "A note", "--no-edit", "--quiet")
+    assert (note.stdout, note.stderr) == ("", "")

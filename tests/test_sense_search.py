@@ -254,3 +254,15 @@ def test_search_and_related_follow_notes_written_in_an_editor(
     (vault / "garden.md").unlink()
     hits = json.loads(run("sense", "search", "compost", "--type", "note", "--json").stdout)
     assert {h["path"] for h in hits} == {"compost.md", "linked.md"}
+
+
+def test_a_note_is_searched_without_pkms_markers(run, home: Path) -> None:  # type: ignore[no-untyped-def]
+    vault = home / "notes"
+    vault.mkdir(parents=True)
+    (vault / "n.md").write_text(
+        "# N\n\n<!-- pkm:begin sources -->\nquoted compost\n<!-- pkm:end sources -->\n",
+        encoding="utf-8",
+    )
+    (hit,) = json.loads(run("sense", "search", "compost", "--json").stdout)
+    assert "pkm:begin" not in hit["snippet"] and "compost" in hit["snippet"]
+    assert json.loads(run("sense", "search", "begin", "--json").stdout) == []

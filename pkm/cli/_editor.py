@@ -1,5 +1,5 @@
-"""Writing an annotation in the person's editor: which editor, the templates, and reading
-them back. The templates are parsed by pure functions, so they are tested without one."""
+"""The person's editor: which one, opening a note or a template in it, and the annotation
+templates read back (pure functions, so they are tested without an editor)."""
 
 import os
 import re
@@ -31,26 +31,36 @@ def editor_command(configured: str) -> list[str]:
     return ["vi"]
 
 
+def edit_file(path: Path, configured_editor: str) -> None:
+    """Open `path` in the editor and wait for it to close.
+
+    Raises:
+        EditorError: the editor is missing or exited with an error.
+    """
+    command = editor_command(configured_editor)
+    try:
+        done = subprocess.run([*command, str(path)], check=False)
+    except OSError as e:
+        raise EditorError(f"cannot start the editor {command[0]}: {e.strerror}") from None
+    if done.returncode != 0:
+        raise EditorError(f"the editor {command[0]} exited with status {done.returncode}")
+
+
 def edit_text(text: str, configured_editor: str) -> str:
     """Open `text` in the editor and return what was saved.
 
     Raises:
         EditorError: the editor is missing or exited with an error.
     """
-    command = editor_command(configured_editor)
     fd, name = tempfile.mkstemp(prefix="pkm-annotation-", suffix=".txt")
     path = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         try:
-            done = subprocess.run([*command, str(path)], check=False)
-        except OSError as e:
-            raise EditorError(f"cannot start the editor {command[0]}: {e.strerror}") from None
-        if done.returncode != 0:
-            raise EditorError(
-                f"the editor {command[0]} exited with status {done.returncode}; nothing saved"
-            )
+            edit_file(path, configured_editor)
+        except EditorError as e:
+            raise EditorError(f"{e}; nothing saved") from None
         return path.read_text(encoding="utf-8", errors="replace")
     finally:
         path.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
+from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
     Column,
     add_row,
@@ -32,12 +33,6 @@ seek_app = typer.Typer(
     invoke_without_command=True,
 )
 
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print a machine-readable result on stdout.")
-]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print nothing unless something failed.")
-]
 TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Tag to attach (repeatable).")
 ]

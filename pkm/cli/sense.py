@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
+from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
     Column,
     add_row,
@@ -37,10 +38,6 @@ sense_app = typer.Typer(
     invoke_without_command=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print nothing unless something failed.")
-]
 SourceOption = Annotated[
     list[str] | None,
     typer.Option("--source", metavar="URL|ID", help="Only items from this source (repeatable)."),

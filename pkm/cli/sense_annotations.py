@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm, get_pkm_refreshing
+from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import Column, add_row, emit_json, fitted_table, info, safe, stdout_console
 from pkm.cli.sense import sense_app
 
@@ -25,7 +26,6 @@ TagOption = Annotated[
     list[str] | None,
     typer.Option("--tag", "-t", metavar="TAG", help="Tag to attach (repeatable)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 class ListFormat(StrEnum):
@@ -60,8 +60,12 @@ def sense_annotate(
         ),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
-    """Highlight a passage of an item, or comment on it; with no options, open $EDITOR."""
+    """Highlight a passage of an item, or comment on it; with no options, open $EDITOR.
+
+    Prints the new annotation's id.
+    """
     from pkm.cli import _editor
     from pkm.sense import annotate_item
 
@@ -90,6 +94,8 @@ def sense_annotate(
         )
         if as_json:
             _emit_annotations(pkm, [annotation], single=True)
+            return
+        if quiet:
             return
         print(annotation.id)
         what = "highlight" if annotation.quote is not None else "comment"
@@ -201,6 +207,7 @@ def annotation_edit(
         typer.Option("--remove-tag", metavar="TAG", help="Tag to take off (repeatable)."),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Change an annotation's comment or tags; with no options, edit the comment in $EDITOR."""
     from pkm.cli import _editor
@@ -223,7 +230,7 @@ def annotation_edit(
                 _editor.edit_text(template, pkm.settings.sense.editor)
             )
             if edited == old.comment.strip():
-                info(f"annotation {annotation_id}: unchanged")
+                info(f"annotation {annotation_id}: unchanged", quiet)
                 return
             comment = edited
         annotation = edit_annotation(
@@ -232,20 +239,21 @@ def annotation_edit(
         if as_json:
             _emit_annotations(pkm, [annotation], single=True)
             return
-        info(f"annotation {annotation_id}: updated")
+        info(f"annotation {annotation_id}: updated", quiet)
 
 
 @annotation_app.command("delete")
 def annotation_delete(
     ctx: typer.Context,
     annotation_id: Annotated[int, typer.Argument(metavar="ANN_ID", help="The annotation.")],
+    quiet: QuietOption = False,
 ) -> None:
     """Delete an annotation, with its tags and review history."""
     from pkm.sense import delete_annotation
 
     with cli_errors():
         deleted = delete_annotation(get_pkm(ctx), annotation_id)
-        info(f"annotation {deleted.id} deleted (on item {deleted.item_id})")
+        info(f"annotation {deleted.id} deleted (on item {deleted.item_id})", quiet)
 
 
 REVIEW_KEYS = {"k": "kept", "s": "skipped", "d": "discarded"}

@@ -4,14 +4,15 @@ Registered on `sense_app`; the services are in `pkm.sense.notes`. The editor is 
 here, the only layer that reads the environment and knows whether it runs on a terminal.
 """
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pkm.cli import _editor
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
+from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
     Column,
     add_row,
@@ -25,7 +26,7 @@ from pkm.cli._output import (
     warn,
 )
 from pkm.cli.sense import sense_app
-from pkm.errors import ConfigError, ItemNotFoundError
+from pkm.errors import ItemNotFoundError
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -37,32 +38,17 @@ TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", metavar="T", help="Tag the note T (repeatable).")
 ]
 NoEditOption = Annotated[bool, typer.Option("--no-edit", help="Do not open the editor.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
 NameArgument = Annotated[
     str, typer.Argument(metavar="NAME", help="File name, path, title or alias of the note.")
 ]
 
 
-def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
 def _edit(pkm: "Pkm", file: Path) -> None:
-    """Open `file` in `[sense] editor`, else $VISUAL, else $EDITOR, else vi, and wait."""
-    import shlex
-    import subprocess
-
-    editor = (
-        pkm.settings.sense.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    )
+    """Open a note in the editor; a failing editor is a warning (the note is written)."""
     try:
-        command = shlex.split(editor)
-        done = subprocess.run([*command, str(file)], check=False)
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"cannot start the editor {editor!r}: {e}") from None
-    if done.returncode != 0:
-        warn(f"warning: the editor exited with status {done.returncode}")
+        _editor.edit_file(file, pkm.settings.sense.editor)
+    except _editor.EditorError as e:
+        warn(f"warning: {e}")
 
 
 def _file_json(pkm: "Pkm", path: str) -> str:
@@ -75,6 +61,7 @@ def sense_note_new(
     title: Annotated[str, typer.Argument(metavar="TITLE", help="The note's title.")],
     tag: TagOption = None,
     no_edit: NoEditOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Create a note in the vault, open it in the editor, print its path."""
     from pkm.sense.notes import create_note, sync_notes
@@ -82,10 +69,11 @@ def sense_note_new(
     with cli_errors():
         pkm = get_pkm(ctx)
         file = create_note(pkm, title, tags=tag or ())
-        if not no_edit and _interactive():
+        if not no_edit and _editor.on_terminal():
             _edit(pkm, file)
             sync_notes(pkm)
-        sys.stdout.write(f"{file}\n")
+        if not quiet:
+            sys.stdout.write(f"{file}\n")
 
 
 @note_app.command("show")
@@ -239,7 +227,7 @@ def sense_synthesize(
             raise typer.Exit(EXIT_PARTIAL) from None
         verb = "created" if result.created else ("updated" if result.changed else "unchanged")
         info(f"synthesize: {verb}, {len(result.item_ids)} sources", quiet)
-        if not no_edit and _interactive():
+        if not no_edit and _editor.on_terminal():
             _edit(pkm, result.file)
             sync_notes(pkm)
         sys.stdout.write(f"{result.file}\n")

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm_refreshing
+from pkm.cli._options import JsonOption
 from pkm.cli._output import emit_json, safe, stdout_console
 from pkm.cli.sense import (
-    JsonOption,
     SourceOption,
     StatusOption,
     sense_app,
@@ -70,6 +70,7 @@ def _snippet_text(snippet: str) -> "Text":
 
 def render_hits(hits: list[SearchHit]) -> None:
     """Each hit on its own lines: kind and id, title, date, then its snippet, indented."""
+    from rich.padding import Padding
     from rich.text import Text
 
     console = stdout_console()
@@ -85,9 +86,7 @@ def render_hits(hits: list[SearchHit]) -> None:
         if hit.kind == "annotation" and hit.item_id is not None:
             head.append(f"  (item {hit.item_id})", style="dim")
         console.print(head, overflow="ellipsis", no_wrap=True)
-        snippet = _snippet_text(hit.snippet)
-        snippet.pad_left(7)
-        console.print(snippet)
+        console.print(Padding(_snippet_text(hit.snippet), (0, 0, 0, 7), expand=False))
 
 
 def item_ids(hits: list[SearchHit]) -> list[int]:

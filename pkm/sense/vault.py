@@ -158,6 +158,8 @@ _WIKILINK_RE = re.compile(r"\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]
 _TAG_RE = re.compile(r"#(?<![\w/&#\\]#)([\w/-]*[^\W\d][\w/-]*)")
 _HEADING_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # An Obsidian comment (%% ... %%) and an HTML comment (pkm's markers) hold no links or tags.
+# pkm's region markers: kept out of the text a note is searched by.
+_MARKER_LINE_RE = re.compile(r"^<!-- pkm:(?:begin|end) [^>]*-->\n?", re.MULTILINE)
 _COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
 
 
@@ -244,7 +246,7 @@ def parse_note(stat: NoteStat, data: bytes) -> NoteRecord:
         created=_when(meta.get("created")),
         updated=_when(meta.get("updated")),
         error=error,
-        body=body,
+        body=_MARKER_LINE_RE.sub("", body) if "<!-- pkm:" in body else body,
         links=links,
         sources=parse_sources(meta.get("sources")),
     )
