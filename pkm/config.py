@@ -85,6 +85,16 @@ class SenseSettings:
     editor: str = ""  # empty: $VISUAL, else $EDITOR, else vi
 
 
+@dataclass(frozen=True)
+class ShareSettings:
+    """The `[share]` table of pkm.toml (PKM_SHARE_<KEY> in the environment)."""
+
+    folder: str = ""  # the team folder `pkm share publish` writes to; empty: --to is needed
+    author: str = ""  # the name of the author's folder and in digests; empty: the OS user
+    private_tag: str = "private"  # what is tagged so never leaves: items, highlights, notes
+    archive_count: int = 3  # older highlights a digest resurfaces ("from the archive")
+
+
 # Settings whose zero means something (no jitter), so only negative values are refused.
 _ZERO_ALLOWED = frozenset({"jitter_minutes"})
 
@@ -94,6 +104,7 @@ class Settings:
     seek: SeekSettings = field(default_factory=SeekSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     sense: SenseSettings = field(default_factory=SenseSettings)
+    share: ShareSettings = field(default_factory=ShareSettings)
 
     @classmethod
     def load(cls, path: Path, env: Mapping[str, str] | None = None) -> "Settings":

@@ -586,3 +586,97 @@ class NoteIndexChanges:
 
     def __bool__(self) -> bool:
         return bool(self.upserts or self.touched or self.removed)
+
+
+# --- share: digests of a period ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open span of time [start, end) a digest covers, in aware UTC; `label` names
+    it (`2026-W48`, or `2026-11-01..2026-11-30`) and `timezone` is the zone its days were
+    counted in (an IANA name, or a UTC offset such as `+01:00`), stated in the digest."""
+
+    start: datetime
+    end: datetime
+    label: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class DigestHighlight:
+    """A highlight or comment as a digest shares it: the quote with its W3C context, so a
+    reader's tools can re-anchor it."""
+
+    annotation_id: int
+    exact: str | None  # None: a comment on the whole item
+    prefix: str
+    suffix: str
+    comment: str
+    tags: tuple[str, ...]
+    created: datetime
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """An item starred or annotated in the period, with what the author did with it."""
+
+    item_id: int
+    title: str | None
+    url: str | None
+    source_title: str | None
+    source_url: str | None
+    starred: bool
+    tags: tuple[str, ...]
+    highlights: tuple[DigestHighlight, ...]
+    changed: datetime  # the latest of its star and highlights in the period
+    content_html: str | None = None  # sanitized, for the HTML digest's excerpt
+
+
+@dataclass(frozen=True)
+class DigestNote:
+    """A note created or updated in the period. `cites` holds the items it cites: an item
+    id, or None for a private source (shown as "a private source")."""
+
+    note_id: int
+    path: str
+    title: str
+    excerpt: str  # its Synthesis section, else the start of its text
+    tags: tuple[str, ...]
+    created: datetime | None
+    updated: datetime | None
+    cites: tuple[DigestItem | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchiveHighlight:
+    """An older highlight the digest resurfaces ("from the archive")."""
+
+    item: DigestItem
+    highlight: DigestHighlight
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    notes: int
+    items: int
+    highlights: int
+    top_tags: tuple[tuple[str, int], ...]  # (tag, count), most used first
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one author shares for one period: pure data, built from the index by
+    `pkm.share.build_digest` and rendered by `pkm.share.render_digest`. The same index,
+    period and author always give the same digest (no clock inside)."""
+
+    author: str
+    period: Period
+    notes: tuple[DigestNote, ...]
+    items: tuple[DigestItem, ...]
+    archive: tuple[ArchiveHighlight, ...]
+    summary: DigestSummary
+
+    @property
+    def empty(self) -> bool:
+        return not (self.notes or self.items)
