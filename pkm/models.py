@@ -437,6 +437,7 @@ class Annotation:
     reviewed_at: datetime | None = None
     review_count: int = 0
     retired_at: datetime | None = None  # discarded in a review: never resurfaced again
+    shared_by: str | None = None  # a teammate's, from their shared.atom; None: the person's own
 
     @property
     def is_highlight(self) -> bool:

@@ -46,6 +46,7 @@ def _row_to_annotation(r: dict[str, Any]) -> Annotation:
         reviewed_at=from_iso(r["reviewed_at"]),
         review_count=r["review_count"],
         retired_at=from_iso(r["retired_at"]),
+        shared_by=r["shared_by"],
     )
 
 

@@ -280,3 +280,37 @@ def m004_sense(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m005_share(db: Database) -> None:
+    """Share: teammates' highlights, the archive a digest resurfaces, what was published.
+
+    `annotations.shared_by` is null for the person's own annotations and names the teammate
+    otherwise (they arrive with a teammate's `shared.atom`, and are never shared again as
+    the reader's own). `digest_archive` records which older highlights the digest of a
+    period resurfaced, so a later period picks others while others remain, and the same
+    period picks the same ones again. `publications` is `pkm share history`.
+    """
+    db.executescript(
+        """
+        ALTER TABLE annotations ADD COLUMN shared_by TEXT;
+        CREATE INDEX annotations_shared_by ON annotations(shared_by);
+        CREATE TABLE digest_archive (
+            period_start TEXT NOT NULL,
+            annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+            PRIMARY KEY (period_start, annotation_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE publications (
+            id INTEGER PRIMARY KEY,
+            author TEXT NOT NULL,
+            period TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            files TEXT NOT NULL DEFAULT '[]',
+            changed INTEGER NOT NULL DEFAULT 0,
+            commit_sha TEXT
+        );
+        CREATE INDEX publications_period ON publications(author, period);
+        """
+    )
