@@ -93,6 +93,12 @@ class ShareSettings:
     author: str = ""  # the name of the author's folder and in digests; empty: the OS user
     private_tag: str = "private"  # what is tagged so never leaves: items, highlights, notes
     archive_count: int = 3  # older highlights a digest resurfaces ("from the archive")
+    email_from: str = ""  # the sender of `pkm share email`; empty: AUTHOR@localhost
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls, tls (SMTPS) or none
+    smtp_user: str = ""  # empty: no login
+    smtp_password: str = ""  # better in the environment: PKM_SHARE_SMTP_PASSWORD
 
 
 # Settings whose zero means something (no jitter), so only negative values are refused.
