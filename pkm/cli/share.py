@@ -17,6 +17,7 @@ from pkm.cli._output import emit_json, safe
 from pkm.errors import InvalidPeriodError
 
 if TYPE_CHECKING:
+    from pkm.core import Pkm
     from pkm.models import Digest, Period
 
 share_app = typer.Typer(
@@ -43,7 +44,7 @@ def _formats(value: str | None, *, to_stdout: bool) -> list[str]:
     return names
 
 
-def _period(week: str | None, since: str | None, until: str | None, now_pkm: "object") -> "Period":
+def _period(week: str | None, since: str | None, until: str | None, pkm: "Pkm") -> "Period":
     from pkm.share.period import choose_period, local_timezone
 
     hint = "--week" if week is not None else "--since/--until"
@@ -52,7 +53,7 @@ def _period(week: str | None, since: str | None, until: str | None, now_pkm: "ob
             week=week,
             since=since,
             until=until,
-            now=now_pkm.now(),  # type: ignore[attr-defined]
+            now=pkm.now(),
             tz=local_timezone(os.environ.get("TZ")),
         )
     except InvalidPeriodError as e:
@@ -144,7 +145,7 @@ def share_digest(
         pkm = get_pkm(ctx) if out is not None and not dry_run else get_pkm_refreshing(ctx)
         period = _period(week, since, until, pkm)
         digest = build_digest(pkm, period, author=default_author(pkm))
-        files = [out / f"{period.label}.{EXTENSIONS[f]}" for f in formats] if out else []  # type: ignore[index]
+        files = [out / f"{period.label}.{EXTENSIONS[f]}" for f in formats] if out else []
         if dry_run:
             if as_json:
                 emit_json({"digest": digest_json(digest), "files": [str(f) for f in files]})

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 Format = Literal["md", "html", "atom", "json"]
 FORMATS: tuple[Format, ...] = ("md", "html", "atom", "json")
-EXTENSIONS: dict[Format, str] = {"md": "md", "html": "html", "atom": "atom", "json": "json"}
+EXTENSIONS: dict[str, str] = {"md": "md", "html": "html", "atom": "atom", "json": "json"}
 SCHEMA_ID = "https://pkm.invalid/schemas/digest/1.json"
 SCHEMA_VERSION = 1
 # The date in tag URIs is when pkm started minting them, not a current year (RFC 4151 §2.1):
