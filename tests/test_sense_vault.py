@@ -323,3 +323,13 @@ def test_update_gives_up_on_a_note_that_keeps_changing(tmp_path: Path) -> None:
 
 def test_links_model_round_trip() -> None:
     assert WikiLink("a", None, None, 0) == v.parse_links("[[a]]")[0]
+
+
+@pytest.mark.parametrize(
+    "frontmatter",
+    ["created: 2026-01-32", "created: 2026-13-01T00:00:00Z", "x: " + "[" * 5000 + "]" * 5000],
+)
+def test_frontmatter_python_cannot_hold_is_broken_not_a_crash(frontmatter: str) -> None:
+    data = f"---\n{frontmatter}\n---\nbody\n".encode()
+    note = v.parse_note(NoteStat("x.md", len(data), 1), data)
+    assert note.error

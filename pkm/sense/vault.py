@@ -123,6 +123,10 @@ def load_yaml(text: str) -> dict[str, Any]:
         value = yaml.load(text, Loader=SafeLoader)  # a safe loader
     except yaml.YAMLError as e:
         raise FrontmatterError(" ".join(str(e).split())) from None
+    except (ValueError, OverflowError) as e:  # a value YAML reads but Python cannot hold
+        raise FrontmatterError(f"a value cannot be read: {e}") from None  # (2026-01-32)
+    except RecursionError:
+        raise FrontmatterError("nested too deeply") from None
     if value is None:
         return {}
     if not isinstance(value, dict):
