@@ -194,7 +194,7 @@ def test_a_malformed_shared_atom_is_refused_not_read_without_its_highlights() ->
     body = (DATA / "shared" / "alice" / "shared.atom").read_bytes()
     from pkm.errors import ParseError
 
-    with pytest.raises(ParseError, match="malformed shared.atom"):
+    with pytest.raises(ParseError, match=r"malformed shared\.atom"):
         parse_feed(body[: len(body) // 2], "file:///team/alice/shared.atom")
 
 
@@ -230,7 +230,7 @@ def test_deciding_a_shared_entry_is_a_pure_function_of_the_entry_and_what_is_sto
         ),
     )
     [row] = entry_rows(parse_feed(body, "file:///a").entries)
-    kept, edited, _ = row[0].highlights
+    kept, _, _ = row[0].highlights
     known = Known(
         items_by_url_key={"example.com/spacing": 40},
         shared={

@@ -109,7 +109,9 @@ def _shared(view: ItemView) -> str:
             comment = md(a.comment)
             if a.quote is not None:
                 where = " (not found in your copy)" if a.state.value == "orphaned" else ""
-                lines.append(f"- *“{md(a.quote.exact)}”*{where}" + (f": {comment}" if comment else ""))
+                lines.append(
+                    f"- *“{md(a.quote.exact)}”*{where}" + (f": {comment}" if comment else "")
+                )
             else:
                 lines.append(f"- {comment}")
             if a.tags:

@@ -220,9 +220,9 @@ def shared_updates(
     """
     in_feed = {h.id for e, _, _ in rows for h in e.highlights}
     gone: dict[int, list[int]] = {}  # item -> its highlights from this source not in the feed
-    for shared_id, stored in known.shared.items():
+    for shared_id, held in known.shared.items():
         if shared_id not in in_feed:
-            gone.setdefault(stored.item_id, []).append(stored.annotation_id)
+            gone.setdefault(held.item_id, []).append(held.annotation_id)
     placed: set[str] = set()  # highlight ids decided so far: a repeat in a later entry is not
     batch_texts: dict[str, str] = {}  # URL key -> text of an entry this batch inserts
     result = []

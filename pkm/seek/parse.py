@@ -88,9 +88,9 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:
 
 def shared_hash(h: SharedHighlight) -> str:
     """What decides that a teammate edited a highlight: everything it carries."""
+    created, updated = to_iso(h.created), to_iso(h.updated)
     return content_hash(
-        [h.id, h.exact, h.prefix, h.suffix, h.comment, list(h.tags), to_iso(h.created)]
-        + [to_iso(h.updated)]
+        [h.id, h.exact, h.prefix, h.suffix, h.comment, list(h.tags), created, updated]
     )
 
 

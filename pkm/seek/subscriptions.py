@@ -100,7 +100,9 @@ def team_feeds(folder: Path, own: str) -> list[Path]:
 def _add_team_folder(pkm: "Pkm", ref: str, tags: Sequence[str]) -> list[AddResult]:
     feeds = team_feeds(Path(ref).expanduser(), own_author_folder(pkm))
     if not feeds:
-        return [AddResult(ref, error="no teammate's shared.atom in this folder (DIR/*/shared.atom)")]
+        return [
+            AddResult(ref, error="no teammate's shared.atom in this folder (DIR/*/shared.atom)")
+        ]
     return [_add_file(pkm, str(path), tags) for path in feeds]
 
 

@@ -330,11 +330,13 @@ def read_known(
     if not any(e.kind is not None for e, _, _ in rows):
         return Known(entries=entries, items_by_url_key=by_key, redirect_owner=owner)
     # A teammate's shared.atom: what deciding about their highlights needs.
+    # Only the items of entries that changed or are new: the others are not decided about.
     targets = {
-        entries[e.entry_id][0] if e.entry_id in entries else by_key[k]
-        for e, _, k in rows
-        if e.kind is not None and (e.entry_id in entries or (k is not None and k in by_key))
+        entries[e.entry_id][0]
+        for e, digest, _ in rows
+        if e.entry_id in entries and entries[e.entry_id][1] != digest
     }
+    targets |= {by_key[k] for e, _, k in rows if e.entry_id not in entries and k in by_key}
     return Known(
         entries=entries,
         items_by_url_key=by_key,
