@@ -54,6 +54,43 @@ class FeedLimits:
 
     max_entries: int = 1000  # entries kept per document, newest first
     max_entry_bytes: int = 1_000_000  # HTML (or text) of one entry's content, before sanitizing
+    # A teammate's shared.atom: highlights kept per entry (in document order), and the
+    # UTF-8 bytes kept of each one's quote and comment.
+    max_highlights: int = 1000
+    max_highlight_bytes: int = 20_000
+
+
+class EntryKind(StrEnum):
+    """What an entry of a teammate's `shared.atom` is (`pkm:kind`, docs/shared-atom.md)."""
+
+    ITEM = "item"  # an article they starred or highlighted
+    NOTE = "note"  # a note they wrote
+
+
+@dataclass(frozen=True)
+class SharedHighlight:
+    """A highlight (or, with an empty `exact`, a comment on the whole item) as a teammate's
+    `shared.atom` carries it (`pkm:highlight`). `id` is its identity across publications:
+    an edit upstream keeps it, so the reader's copy is updated in place."""
+
+    id: str
+    exact: str  # "" for a comment on the whole item
+    prefix: str = ""
+    suffix: str = ""
+    comment: str = ""
+    tags: tuple[str, ...] = ()
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Cite:
+    """An article a teammate's note cites (`pkm:cites`): an http(s) URL and its title;
+    `item_id` is the reader's own item with the same URL key, when there is one."""
+
+    url: str
+    title: str | None = None
+    item_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +112,11 @@ class ParsedEntry:
     content_text: str  # plain text of the content (for search and anchoring)
     tags: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
+    # An entry of a teammate's shared.atom (pkm's namespace); None for any other feed's.
+    kind: EntryKind | None = None
+    shared_by: str | None = None  # the teammate (the entry's author), for shared entries
+    highlights: tuple[SharedHighlight, ...] = ()
+    cites: tuple[Cite, ...] = ()  # a note's cited articles
 
 
 @dataclass(frozen=True)
@@ -201,6 +243,7 @@ class Item:
     sort_at: datetime | None = None  # what the inbox sorts by (see `ItemUpdate.sort_at`)
     annotation_count: int = 0  # highlights and comments on it
     notes: tuple[NoteRef, ...] = ()  # the notes that cite it, by title
+    cites: tuple[Cite, ...] = ()  # a teammate's note: the articles it cites
 
     @property
     def date(self) -> datetime | None:
@@ -247,6 +290,43 @@ class EntryUpdate:
     # What the inbox sorts the item by: its date (never later than when it was first seen),
     # or when a page was saved. None keeps the stored value.
     sort_at: datetime | None = None
+    # A CHANGE writes the entry's fields to the item only when this is on: a teammate's
+    # shared entry linked to the reader's own copy of an article changes the highlights
+    # on it, never the article.
+    write_content: bool = True
+    # A teammate's highlights: each added (annotation_id None) or updated in place, and
+    # the reader's copies of those that disappeared from the feed (annotation ids).
+    annotations: "tuple[SharedAnnotation, ...]" = ()
+    removed_annotations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SharedAnnotation:
+    """What storing does with one highlight of a teammate's (`SharedHighlight`): the
+    annotation it becomes on the reader's item, anchored in the reader's text when the
+    quote is found there, else orphaned with the teammate's quote. Decided before
+    anything is written (`pkm.seek.decide`)."""
+
+    shared_id: str  # the highlight's id in the feed
+    shared_by: str
+    shared_hash: str  # of the highlight as published: decides "edited upstream"
+    quote: "TextQuote | None"
+    position: "TextPosition | None"
+    state: "AnnotationState"
+    comment: str
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    annotation_id: int | None = None  # the copy to update; None: a new annotation
+
+
+@dataclass(frozen=True)
+class StoredShared:
+    """A teammate's highlight as the index holds it: enough to decide an update."""
+
+    annotation_id: int
+    item_id: int
+    shared_hash: str
 
 
 @dataclass(frozen=True)

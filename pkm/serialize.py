@@ -51,6 +51,7 @@ def item_json(item: Item) -> dict[str, Any]:
         "first_seen": to_iso(item.first_seen_at),
         "annotation_count": item.annotation_count,
         "notes": to_jsonable(item.notes),
+        "cites": to_jsonable(item.cites),
     }
 
 
@@ -117,6 +118,7 @@ def annotation_json(a: Annotation, item: ItemRef | None = None) -> dict[str, Any
         "reviewed": to_iso(a.reviewed_at),
         "review_count": a.review_count,
         "retired": to_iso(a.retired_at),
+        "shared_by": a.shared_by,
     }
 
 

@@ -48,7 +48,9 @@ def all_help_texts() -> dict[str, str]:
 
 def test_help_is_for_people() -> None:
     texts = all_help_texts()
-    assert "{URL|FILE...}" in texts["pkm seek add"] and "{URL|ID...}" in texts["pkm seek remove"]
+    assert (
+        "{URL|FILE|DIR...}" in texts["pkm seek add"] and "{URL|ID...}" in texts["pkm seek remove"]
+    )
     for path, text in texts.items():
         assert "<list[" not in text and "<str>" not in text and "<path>" not in text, path
         assert "issue" not in text.lower(), path

@@ -85,7 +85,7 @@ def _body(view: ItemView) -> "RenderableType":
 def _comments(view: ItemView) -> str:
     placed = {a.id for a in view.highlights}
     lines: list[str] = []
-    for a in view.annotations:
+    for a in view.own:
         if not a.comment and a.id in placed:
             continue  # a highlight without a comment is shown in the text
         if a.quote is not None:
@@ -97,6 +97,37 @@ def _comments(view: ItemView) -> str:
         if a.tags:
             lines.append("  " + " ".join(f"\\#{md(t)}" for t in a.tags))
     return "### Comments\n\n" + "\n".join(lines) if lines else ""
+
+
+def _shared(view: ItemView) -> str:
+    """A teammate's highlights and comments, one section per teammate: never marked in
+    the text as the person's own."""
+    sections = []
+    for name, annotations in view.shared.items():
+        lines = [f"### Shared by {md(name)}", ""]
+        for a in annotations:
+            comment = md(a.comment)
+            if a.quote is not None:
+                where = " (not found in your copy)" if a.state.value == "orphaned" else ""
+                lines.append(
+                    f"- *“{md(a.quote.exact)}”*{where}" + (f": {comment}" if comment else "")
+                )
+            else:
+                lines.append(f"- {comment}")
+            if a.tags:
+                lines.append("  " + " ".join(f"\\#{md(t)}" for t in a.tags))
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def _cites(view: ItemView) -> str:
+    """Of the articles a teammate's note cites (listed in its text), those in the inbox."""
+    lines = [
+        f"- {md(c.title or c.url)}: item {c.item_id}"
+        for c in view.item.cites
+        if c.item_id is not None
+    ]
+    return "### Cited articles in your inbox\n\n" + "\n".join(lines) if lines else ""
 
 
 def _notes(view: ItemView) -> str:
@@ -111,7 +142,7 @@ def item_renderables(view: ItemView) -> list["RenderableType"]:
     from rich.text import Text
 
     parts: list[RenderableType] = [Markdown(_frame(view), hyperlinks=False), Text(""), _body(view)]
-    for section in (_comments(view), _notes(view)):
+    for section in (_comments(view), _shared(view), _cites(view), _notes(view)):
         if section:
             parts += [Text(""), Markdown(section, hyperlinks=False)]
     return parts

@@ -216,8 +216,11 @@ def seek_add(
     refs: Annotated[
         list[str],
         typer.Argument(
-            metavar="URL|FILE...",
-            help="Feed URLs, web pages that advertise a feed, or feed files.",
+            metavar="URL|FILE|DIR...",
+            help=(
+                "Feed URLs, web pages that advertise a feed, feed files, or team folders"
+                " (every teammate's DIR/<author>/shared.atom but your own)."
+            ),
             show_default=False,
         ),
     ],
@@ -225,7 +228,7 @@ def seek_add(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Subscribe to feeds (RSS, Atom, JSON Feed), pages with a feed, or local feed files."""
+    """Subscribe to feeds (RSS, Atom, JSON Feed), pages with a feed, feed files, or teammates."""
     from pkm.seek import add_sources
 
     with cli_errors():

@@ -127,6 +127,9 @@ def sense_annotations(
     orphaned: Annotated[
         bool, typer.Option("--orphaned", help="Only highlights whose passage was lost.")
     ] = False,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only your own, not those teammates shared.")
+    ] = False,
     output: Annotated[
         ListFormat,
         typer.Option(
@@ -145,7 +148,7 @@ def sense_annotations(
 
     with cli_errors():
         pkm = get_pkm_refreshing(ctx)
-        query = AnnotationQuery(item_id=item, tags=tag or (), orphaned=orphaned)
+        query = AnnotationQuery(item_id=item, tags=tag or (), orphaned=orphaned, mine=mine)
         annotations = list_annotations(pkm, query)
         if as_json or output is ListFormat.JSON:
             _emit_annotations(pkm, annotations)
@@ -163,6 +166,7 @@ def sense_annotations(
             Column("highlight", shrink=1, min_width=20),
             Column("comment", shrink=2, min_width=16, wrap=True),
             Column("tags", shrink=3, min_width=8),
+            Column("shared by", shrink=3, min_width=9),
         ]
         for a in annotations:
             add_row(
@@ -176,6 +180,7 @@ def sense_annotations(
                 ),
                 Text(safe(a.comment)),
                 Text(" ".join(f"#{safe(t)}" for t in a.tags)),
+                Text(safe(a.shared_by or "")),
             )
         console = stdout_console()
         console.print(fitted_table(columns, console.width))

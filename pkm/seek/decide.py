@@ -7,25 +7,32 @@ which the store then applies the decision.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from random import Random
 
+from pkm._util.quotes import place_quote, quote_at
 from pkm._util.text import one_line
 from pkm._util.timeutil import to_iso
 from pkm._util.urls import url_key
 from pkm.models import (
+    AnnotationState,
     EntryAction,
     EntryUpdate,
     FetchOutcome,
+    ParsedEntry,
+    SharedAnnotation,
+    SharedHighlight,
     Source,
     SourceMove,
     SourceResult,
     SourceUpdate,
     StoredEntries,
+    StoredShared,
+    TextQuote,
 )
 from pkm.seek import schedule
-from pkm.seek.parse import EntryRow, Parsed
+from pkm.seek.parse import EntryRow, Parsed, shared_hash
 from pkm.seek.retrieve import Fetched
 
 
@@ -45,6 +52,12 @@ class Known:
     entries: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # id -> (item, hash)
     items_by_url_key: Mapping[str, int] = field(default_factory=dict)
     redirect_owner: int | None = None  # another source already at the redirect target
+    # A teammate's shared.atom: the highlights of theirs the index holds from this source
+    # (by the highlight's id), the reader's texts of the items its entries are about, and
+    # the items this source alone delivered (only those does a changed entry rewrite).
+    shared: Mapping[str, StoredShared] = field(default_factory=dict)
+    item_texts: Mapping[int, str] = field(default_factory=dict)
+    exclusive_items: frozenset[int] = frozenset()
 
 
 def needs_parsing(source: Source, fetched: Fetched) -> bool:
@@ -187,7 +200,108 @@ def entry_updates(
                 sort_at=sort_at if action is EntryAction.NEW or sort_now else None,
             )
         )
+    if any(e.kind is not None for e, _, _ in rows):
+        return shared_updates(updates, rows, known, now)
     return tuple(updates)
+
+
+def shared_updates(
+    updates: Sequence[EntryUpdate], rows: Sequence[EntryRow], known: Known, now: datetime
+) -> tuple[EntryUpdate, ...]:
+    """`updates` of a teammate's shared.atom, with what each does to their highlights.
+
+    Each highlight becomes an annotation of the item its entry is about, with `shared_by`
+    naming the teammate: placed in the reader's own text of that item when the quote is
+    there (`place_quote`), else orphaned with the teammate's quote. One the index holds
+    already (the same highlight id, from this source) is updated in place when it was
+    edited upstream; one that disappeared from the feed is removed. An entry that changed
+    rewrites its item only when this source alone delivered the item: linked to the
+    reader's copy of an article, it changes the highlights on it, never the article.
+    """
+    in_feed = {h.id for e, _, _ in rows for h in e.highlights}
+    gone: dict[int, list[int]] = {}  # item -> its highlights from this source not in the feed
+    for shared_id, held in known.shared.items():
+        if shared_id not in in_feed:
+            gone.setdefault(held.item_id, []).append(held.annotation_id)
+    placed: set[str] = set()  # highlight ids decided so far: a repeat in a later entry is not
+    batch_texts: dict[str, str] = {}  # URL key -> text of an entry this batch inserts
+    result = []
+    for update in updates:
+        entry = update.entry
+        if entry.kind is None:
+            result.append(update)
+            continue
+        item_id = update.item_id
+        write = update.action is EntryAction.NEW or (
+            update.action is EntryAction.CHANGE and item_id in known.exclusive_items
+        )
+        if update.action is EntryAction.NEW:
+            text = batch_texts.get(update.url_key or "", entry.content_text)
+            if update.url_key is not None:
+                batch_texts.setdefault(update.url_key, entry.content_text)
+        else:
+            assert item_id is not None
+            text = entry.content_text if write else known.item_texts.get(item_id, "")
+        removed = list(gone.pop(item_id, ())) if item_id is not None else []
+        annotations = []
+        for h in entry.highlights:
+            if h.id in placed:
+                continue
+            placed.add(h.id)
+            stored = known.shared.get(h.id)
+            digest = shared_hash(h)
+            if stored is not None and stored.item_id == item_id:
+                if stored.shared_hash != digest:
+                    annotations.append(
+                        shared_annotation(h, entry, digest, text, now, stored.annotation_id)
+                    )
+                continue
+            if stored is not None:  # held on another item: the entry now names another article
+                removed.append(stored.annotation_id)
+            annotations.append(shared_annotation(h, entry, digest, text, now))
+        result.append(
+            replace(
+                update,
+                write_content=write,
+                annotations=tuple(annotations),
+                removed_annotations=tuple(dict.fromkeys(removed)),
+            )
+        )
+    return tuple(result)
+
+
+def shared_annotation(
+    h: SharedHighlight,
+    entry: ParsedEntry,
+    digest: str,
+    text: str,
+    now: datetime,
+    annotation_id: int | None = None,
+) -> SharedAnnotation:
+    """The annotation a teammate's highlight becomes in `text` (the reader's copy)."""
+    quote = position = None
+    state = AnnotationState.ANCHORED
+    if h.exact:
+        wanted = TextQuote(h.exact, h.prefix, h.suffix)
+        position = place_quote(wanted, text)
+        if position is None:
+            quote, state = wanted, AnnotationState.ORPHANED
+        else:
+            quote = quote_at(text, position)
+    created = h.created or h.updated or now
+    return SharedAnnotation(
+        shared_id=h.id,
+        shared_by=entry.shared_by or "a teammate",
+        shared_hash=digest,
+        quote=quote,
+        position=position,
+        state=state,
+        comment=h.comment,
+        tags=h.tags,
+        created_at=created,
+        updated_at=h.updated or created,
+        annotation_id=annotation_id,
+    )
 
 
 def result_of(

@@ -21,7 +21,7 @@ from pkm._util.hashing import content_hash
 from pkm._util.timeutil import to_iso
 from pkm._util.urls import is_http_url, url_key
 from pkm.errors import ParseError
-from pkm.models import FeedLimits, ParsedEntry, ParsedFeed
+from pkm.models import FeedLimits, ParsedEntry, ParsedFeed, SharedHighlight
 from pkm.seek.retrieve import Fetched
 
 # Below this many due sources, parsing inline is cheaper than starting worker processes.
@@ -61,7 +61,7 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:
 
     Only the entry's own content counts: feed-level dates and the entry's `updated` stamp alone
     never make an item "changed". Enclosures count only when there are some, so adding them
-    to the hash left every hash made before them as it was.
+    to the hash left every hash made before them as it was; so do a teammate's highlights.
     """
     rows = []
     for e in entries:
@@ -76,9 +76,22 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:
         ]
         if e.enclosures:
             hashed.append([[x.url, x.type, x.length] for x in e.enclosures])
+        if e.kind is not None:  # a teammate's entry: their highlights and citations count
+            hashed.append(
+                [e.kind.value, e.shared_by, [shared_hash(h) for h in e.highlights]]
+                + [[c.url, c.title] for c in e.cites]
+            )
         key = url_key(e.url) if e.url and is_http_url(e.url) else None
         rows.append((e, content_hash(hashed), key))
     return rows
+
+
+def shared_hash(h: SharedHighlight) -> str:
+    """What decides that a teammate edited a highlight: everything it carries."""
+    created, updated = to_iso(h.created), to_iso(h.updated)
+    return content_hash(
+        [h.id, h.exact, h.prefix, h.suffix, h.comment, list(h.tags), created, updated]
+    )
 
 
 @contextmanager

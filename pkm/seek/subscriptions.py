@@ -47,14 +47,21 @@ def add_sources(pkm: "Pkm", refs: Sequence[str], tags: Sequence[str] = ()) -> li
     advertises. Its current entries are stored at once, so the fetch is not wasted. Adding a
     source that exists adds the tags and is otherwise a no-op. `feed://` URLs and URLs
     without a scheme (`example.com/feed.xml`) are read as newsboat and miniflux read them.
+
+    A folder is a team folder: every teammate's `DIR/<author>/shared.atom` in it is
+    followed (one result each), except the person's own (see `own_author_folder`).
     """
     inputs = list(dict.fromkeys(r.strip() for r in refs))
     with pkm.lock():
         results: dict[str, AddResult] = {}
+        folders: dict[str, list[AddResult]] = {}
         urls: dict[str, str] = {}  # input -> URL to fetch
         for ref in inputs:
             if Path(ref).expanduser().is_file():
                 results[ref] = _add_file(pkm, ref, tags)
+                continue
+            if Path(ref).expanduser().is_dir():
+                folders[ref] = _add_team_folder(pkm, ref, tags)
                 continue
             url = normalize_feed_url(ref)
             if not is_http_url(url):
@@ -67,7 +74,36 @@ def add_sources(pkm: "Pkm", refs: Sequence[str], tags: Sequence[str] = ()) -> li
                 urls[ref] = url
         if urls:
             results.update(_add_urls(pkm, urls, tags))
-    return [results[r] for r in inputs]
+    return [r for ref in inputs for r in folders.get(ref) or [results[ref]]]
+
+
+def own_author_folder(pkm: "Pkm") -> str:
+    """The name of the person's own folder in a team folder: a slug of `[share] author`,
+    else of the OS user (what `pkm share publish` writes under)."""
+    import getpass
+
+    from pkm._util.text import slugify
+
+    return slugify(pkm.settings.share.author or getpass.getuser())
+
+
+def team_feeds(folder: Path, own: str) -> list[Path]:
+    """Every `<author>/shared.atom` in a team folder but the one of the `own` folder, by
+    author."""
+    return sorted(
+        p
+        for p in folder.glob("*/shared.atom")
+        if p.is_file() and p.parent.name.casefold() != own.casefold()
+    )
+
+
+def _add_team_folder(pkm: "Pkm", ref: str, tags: Sequence[str]) -> list[AddResult]:
+    feeds = team_feeds(Path(ref).expanduser(), own_author_folder(pkm))
+    if not feeds:
+        return [
+            AddResult(ref, error="no teammate's shared.atom in this folder (DIR/*/shared.atom)")
+        ]
+    return [_add_file(pkm, str(path), tags) for path in feeds]
 
 
 def _already(pkm: "Pkm", source: Source, ref: str, tags: Sequence[str]) -> AddResult:

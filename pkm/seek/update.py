@@ -326,6 +326,22 @@ def read_known(
     if redirect_to and url_key(redirect_to) != url_key(source.url):
         existing = store.find_source(url_key(redirect_to))
         owner = existing.id if existing is not None else None
+    by_key = store.find_items_by_url_key(keys)
+    if not any(e.kind is not None for e, _, _ in rows):
+        return Known(entries=entries, items_by_url_key=by_key, redirect_owner=owner)
+    # A teammate's shared.atom: what deciding about their highlights needs.
+    # Only the items of entries that changed or are new: the others are not decided about.
+    targets = {
+        entries[e.entry_id][0]
+        for e, digest, _ in rows
+        if e.entry_id in entries and entries[e.entry_id][1] != digest
+    }
+    targets |= {by_key[k] for e, _, k in rows if e.entry_id not in entries and k in by_key}
     return Known(
-        entries=entries, items_by_url_key=store.find_items_by_url_key(keys), redirect_owner=owner
+        entries=entries,
+        items_by_url_key=by_key,
+        redirect_owner=owner,
+        shared=store.get_shared_annotations(source.id),
+        item_texts=store.get_item_texts(sorted(targets)),
+        exclusive_items=frozenset(store.exclusive_items(source.id, targets)),
     )

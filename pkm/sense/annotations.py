@@ -50,11 +50,13 @@ class ReanchorReport:
 
 @dataclass(frozen=True)
 class AnnotationQuery:
-    """Which annotations a listing shows: of one item, with any of `tags`, only orphans."""
+    """Which annotations a listing shows: of one item, with any of `tags`, only orphans,
+    only the person's own (`mine`: no teammate's from their shared.atom)."""
 
     item_id: int | None = None
     tags: Sequence[str] = ()
     orphaned: bool = False
+    mine: bool = False
 
 
 def clean_text(text: str) -> str:
@@ -161,6 +163,7 @@ def list_annotations(pkm: "Pkm", query: AnnotationQuery) -> list[Annotation]:
         item_ids=[query.item_id] if query.item_id is not None else [],
         tags=clean_tags(query.tags),
         states=[AnnotationState.ORPHANED] if query.orphaned else [],
+        shared=False if query.mine else None,
     )
 
 

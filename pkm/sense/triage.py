@@ -169,12 +169,28 @@ class ItemView:
     marked_read: bool = False
 
     @property
+    def own(self) -> tuple[Annotation, ...]:
+        """The person's own annotations (not a teammate's)."""
+        return tuple(a for a in self.annotations if a.shared_by is None)
+
+    @property
+    def shared(self) -> dict[str, tuple[Annotation, ...]]:
+        """Teammates' highlights and comments (from their shared.atom), by teammate, in
+        the order names first appear."""
+        found: dict[str, list[Annotation]] = {}
+        for a in self.annotations:
+            if a.shared_by is not None:
+                found.setdefault(a.shared_by, []).append(a)
+        return {name: tuple(group) for name, group in found.items()}
+
+    @property
     def highlights(self) -> tuple[Annotation, ...]:
-        """Annotations placed in the current text: those with a position that still holds."""
+        """The person's own annotations placed in the current text: those with a position
+        that still holds. A teammate's are listed apart, never marked as the person's."""
         size = len(self.item.content_text)
         return tuple(
             a
-            for a in self.annotations
+            for a in self.own
             if a.position is not None
             and a.state is not AnnotationState.ORPHANED
             and 0 <= a.position.start < a.position.end <= size

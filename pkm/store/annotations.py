@@ -12,6 +12,8 @@ from pkm.models import (
     ItemRef,
     ItemStatus,
     ReviewAction,
+    SharedAnnotation,
+    StoredShared,
     TextPosition,
     TextQuote,
 )
@@ -64,6 +66,7 @@ class AnnotationsMixin(StoreBase):
         states: Sequence[AnnotationState] = (),
         highlights_only: bool = False,
         in_review: bool = False,
+        shared: bool | None = None,
     ) -> list[Annotation]:
         """Annotations in text order per item (item-level comments first), oldest item first.
 
@@ -71,6 +74,8 @@ class AnnotationsMixin(StoreBase):
             tags: only annotations with at least one of these tags.
             in_review: only those a review may resurface: not retired, on an item that is
                 not deleted.
+            shared: True, only teammates' (from their shared.atom); False, only the
+                person's own; None, both.
         """
         clauses: list[str] = []
         params: list[object] = []
@@ -91,6 +96,8 @@ class AnnotationsMixin(StoreBase):
             params += [s.value for s in states]
         if highlights_only:
             clauses.append("a.exact IS NOT NULL")
+        if shared is not None:
+            clauses.append("a.shared_by IS NOT NULL" if shared else "a.shared_by IS NULL")
         if in_review:
             clauses.append(
                 "a.retired_at IS NULL AND a.item_id IN"
@@ -266,3 +273,78 @@ class AnnotationsMixin(StoreBase):
                 [annotation_id],
             ).fetchall()
         return [(from_iso(r[0]), ReviewAction(r[1])) for r in rows]  # type: ignore[misc]
+
+    # --- a teammate's highlights (from their shared.atom) ------------------------------------
+
+    def get_shared_annotations(self, source_id: int) -> dict[str, StoredShared]:
+        """The teammate's highlights this source brought, by their id in its feed."""
+        rows = self.db.execute(
+            "SELECT shared_id, id, item_id, shared_hash FROM annotations"
+            " WHERE shared_source_id = ? AND shared_id IS NOT NULL",
+            [source_id],
+        )
+        return {r[0]: StoredShared(r[1], r[2], r[3] or "") for r in rows}
+
+    def apply_shared_annotations(
+        self,
+        item_id: int,
+        source_id: int,
+        annotations: Sequence[SharedAnnotation],
+        removed: Sequence[int],
+        now: datetime,
+    ) -> None:
+        """Store a teammate's highlights on an item as decided: remove, then add or update.
+
+        Only teammates' annotations are ever removed or rewritten here (`shared_by` is never
+        null on them); the caller holds the transaction.
+        """
+        conn = self.db.conn
+        if removed:
+            conn.execute(
+                f"DELETE FROM annotations WHERE id IN ({_marks(removed)}) AND shared_by IS NOT NULL",
+                list(removed),
+            )
+        when = to_iso(now)
+        for a in annotations:
+            values = {
+                "item_id": item_id,
+                "exact": a.quote.exact if a.quote else None,
+                "prefix": a.quote.prefix if a.quote else "",
+                "suffix": a.quote.suffix if a.quote else "",
+                "start": a.position.start if a.position else None,
+                "end": a.position.end if a.position else None,
+                "comment": a.comment,
+                "state": a.state.value,
+                "when": when,
+                "created_at": to_iso(a.created_at),
+                "updated_at": to_iso(a.updated_at),
+                "shared_by": a.shared_by,
+                "shared_id": a.shared_id,
+                "source_id": source_id,
+                "shared_hash": a.shared_hash,
+            }
+            if a.annotation_id is None:
+                cursor = conn.execute(
+                    'INSERT INTO annotations (item_id, exact, prefix, suffix, start, "end",'
+                    " comment, state, state_changed_at, created_at, updated_at, shared_by,"
+                    " shared_id, shared_source_id, shared_hash) VALUES (:item_id, :exact,"
+                    " :prefix, :suffix, :start, :end, :comment, :state, :when, :created_at,"
+                    " :updated_at, :shared_by, :shared_id, :source_id, :shared_hash)",
+                    values,
+                )
+                annotation_id = int(cursor.lastrowid or 0)
+            else:
+                annotation_id = a.annotation_id
+                conn.execute(
+                    """UPDATE annotations SET
+                         state_changed_at = CASE WHEN state != :state THEN :when
+                                            ELSE state_changed_at END,
+                         exact = :exact, prefix = :prefix, suffix = :suffix, start = :start,
+                         "end" = :end, comment = :comment, state = :state,
+                         updated_at = :updated_at, shared_by = :shared_by,
+                         shared_hash = :shared_hash
+                       WHERE id = :id AND shared_by IS NOT NULL""",
+                    {**values, "id": annotation_id},
+                )
+                conn.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation_id])
+            self._add_annotation_tags(annotation_id, a.tags)

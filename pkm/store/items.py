@@ -7,7 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from pkm._util.timeutil import from_iso, to_iso
-from pkm.models import Enclosure, Item, ItemFilter, ItemStatus, NoteRef, ParsedEntry, TextChange
+from pkm.models import (
+    Cite,
+    Enclosure,
+    Item,
+    ItemFilter,
+    ItemStatus,
+    NoteRef,
+    ParsedEntry,
+    TextChange,
+)
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
@@ -27,7 +36,10 @@ SELECT i.*,
   (SELECT count(*) FROM annotations a WHERE a.item_id = i.id) AS annotation_count,
   (SELECT json_group_array(json_object('id', n.id, 'path', n.path, 'title', n.title)) FROM (
      SELECT n.id, n.path, n.title FROM note_items ni JOIN notes n ON n.id = ni.note_id
-     WHERE ni.item_id = i.id ORDER BY n.title COLLATE NOCASE, n.path) n) AS note_refs
+     WHERE ni.item_id = i.id ORDER BY n.title COLLATE NOCASE, n.path) n) AS note_refs,
+  (SELECT json_group_array(json_object('url', c.url, 'title', c.title, 'item_id',
+     (SELECT min(j.id) FROM items j WHERE j.url_key = c.url_key AND j.status != 'deleted')))
+   FROM (SELECT * FROM item_cites WHERE item_id = i.id ORDER BY position) c) AS cite_refs
 FROM items i
 """
 
@@ -66,6 +78,7 @@ def _row_to_item(r: dict[str, Any]) -> Item:
         sort_at=from_iso(r["sort_at"]),
         annotation_count=r["annotation_count"],
         notes=tuple(NoteRef(**n) for n in json.loads(r["note_refs"] or "[]")),
+        cites=tuple(Cite(**c) for c in json.loads(r["cite_refs"] or "[]")),
     )
 
 

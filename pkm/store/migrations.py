@@ -314,3 +314,32 @@ def m005_share(db: Database) -> None:
         CREATE INDEX publications_period ON publications(author, period);
         """
     )
+
+
+@migrations()
+def m006_shared_highlights(db: Database) -> None:
+    """The loop: a teammate's highlights as annotations, and the articles their notes cite.
+
+    A teammate's highlight keeps its identity from their `shared.atom`: `shared_id` (the
+    highlight's id there) within `shared_source_id` (the source it came through), so an
+    edit upstream updates the reader's copy in place and a highlight that disappeared is
+    removed. `shared_hash` tells an edit. The reader's own annotations have all three null.
+    `item_cites` holds the articles a teammate's note cites (`pkm:cites`), in order.
+    """
+    db.executescript(
+        """
+        ALTER TABLE annotations ADD COLUMN shared_id TEXT;
+        ALTER TABLE annotations ADD COLUMN shared_source_id INTEGER;
+        ALTER TABLE annotations ADD COLUMN shared_hash TEXT;
+        CREATE UNIQUE INDEX annotations_shared ON annotations(shared_source_id, shared_id)
+            WHERE shared_id IS NOT NULL;
+        CREATE TABLE item_cites (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            title TEXT,
+            PRIMARY KEY (item_id, position)
+        ) WITHOUT ROWID;
+        """
+    )

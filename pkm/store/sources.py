@@ -173,6 +173,11 @@ class SourcesMixin(StoreBase):
                     "SELECT item_id FROM item_sources WHERE source_id = ?", [source_id]
                 )
             ]
+            # A teammate's highlights leave with their feed; the person's own stay.
+            self.db.execute(
+                "DELETE FROM annotations WHERE shared_source_id = ? AND shared_by IS NOT NULL",
+                [source_id],
+            )
             deleted = 0
             for item_id in item_ids:
                 if not self._item_is_kept(item_id, source_id):

@@ -9,12 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pkm._util.timeutil import to_iso
+from pkm._util.urls import url_key
 from pkm.models import EntryAction, EntryUpdate, SourceUpdate, StoredEntries
-from pkm.store._base import StoreBase
+from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import item_values
 
 
-class UpdatesMixin(StoreBase):
+class UpdatesMixin(AnnotationsMixin):
     def get_entry_hashes(self, source_id: int) -> dict[str, tuple[int, str]]:
         """entry id -> (item id, content hash) of every entry this source delivered."""
         rows = self.db.conn.execute(
@@ -35,6 +36,21 @@ class UpdatesMixin(StoreBase):
                 chunk,
             )
             found.update({row[0]: row[1] for row in rows})
+        return found
+
+    def exclusive_items(self, source_id: int, item_ids: Iterable[int]) -> set[int]:
+        """Those of `item_ids` that this source alone delivered."""
+        ids = sorted(set(item_ids))
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.db.conn.execute(
+                "SELECT item_id FROM item_sources"
+                f" WHERE item_id IN ({','.join('?' * len(chunk))})"
+                " GROUP BY item_id HAVING count(*) = 1 AND max(source_id) = ?",
+                [*chunk, source_id],
+            )
+            found.update(r[0] for r in rows)
         return found
 
     def apply_source_update(self, update: SourceUpdate) -> StoredEntries:
@@ -68,15 +84,19 @@ class UpdatesMixin(StoreBase):
                 values["url_key"] = e.url_key
                 if e.sort_at is not None:
                     values["sort_at"] = to_iso(e.sort_at)
-                assignments = ", ".join(f"{k} = :{k}" for k in values)
-                conn.execute(
-                    f"UPDATE items SET {assignments}, changed_at = :now WHERE id = :id",
-                    {**values, "now": now, "id": e.item_id},
-                )
+                if e.write_content:
+                    assignments = ", ".join(f"{k} = :{k}" for k in values)
+                    conn.execute(
+                        f"UPDATE items SET {assignments}, changed_at = :now WHERE id = :id",
+                        {**values, "now": now, "id": e.item_id},
+                    )
+                    if e.entry.kind is not None:
+                        self._write_cites(e.item_id, e)
                 conn.execute(
                     "UPDATE item_sources SET content_hash = ? WHERE source_id = ? AND entry_id = ?",
                     [e.content_hash, source_id, e.entry.entry_id],
                 )
+                self._write_shared(e.item_id, source_id, e, when)
                 changed_ids.append(e.item_id)
                 continue
             item_id = e.item_id
@@ -101,10 +121,13 @@ class UpdatesMixin(StoreBase):
                 if e.url_key is not None:
                     inserted_keys[e.url_key] = item_id
                 new_ids.append(item_id)
+                if e.entry.cites:
+                    self._write_cites(item_id, e)
             else:
                 if e.sort_at is not None:
                     self.set_item_sort(item_id, e.sort_at)
                 linked_ids.append(item_id)
+            self._write_shared(item_id, source_id, e, when)
             links.append((source_id, e.entry.entry_id, item_id, e.content_hash, now))
         conn.executemany(
             "INSERT INTO item_sources (source_id, entry_id, item_id, content_hash, first_seen_at)"
@@ -113,6 +136,22 @@ class UpdatesMixin(StoreBase):
         )
         self._index_new_items(new_ids)
         return StoredEntries(tuple(new_ids), tuple(changed_ids), tuple(linked_ids))
+
+    def _write_shared(self, item_id: int, source_id: int, e: EntryUpdate, when: datetime) -> None:
+        if e.annotations or e.removed_annotations:
+            self.apply_shared_annotations(
+                item_id, source_id, e.annotations, e.removed_annotations, when
+            )
+
+    def _write_cites(self, item_id: int, e: EntryUpdate) -> None:
+        """The articles a teammate's note cites, replacing those stored."""
+        conn = self.db.conn
+        conn.execute("DELETE FROM item_cites WHERE item_id = ?", [item_id])
+        conn.executemany(
+            "INSERT INTO item_cites (item_id, position, url, url_key, title)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(item_id, n, c.url, url_key(c.url), c.title) for n, c in enumerate(e.entry.cites)],
+        )
 
     def _index_new_items(self, item_ids: Sequence[int]) -> None:
         """Add new items to the search index, in the transaction that inserted them.

@@ -14,20 +14,42 @@ from collections.abc import Iterable
 from dataclasses import replace
 from html import escape, unescape
 
+from pkm._util.quotes import CONTEXT
 from pkm._util.text import strip_controls
 from pkm._util.urls import is_web_url
 from pkm.content import html_to_text, sanitize_html, text_to_summary
 from pkm.errors import ParseError
-from pkm.models import Enclosure, FeedLimits, ParsedEntry, ParsedFeed
+from pkm.models import (
+    Cite,
+    Enclosure,
+    EntryKind,
+    FeedLimits,
+    ParsedEntry,
+    ParsedFeed,
+    SharedHighlight,
+)
 from pkm.seek.feeds._dates import _parse_date
 from pkm.seek.feeds._encoding import _fix_c1
 from pkm.seek.feeds._limits import cut, cut_entry, entry_date, newest
-from pkm.seek.feeds._raw import _HTMLISH_RE, _RawEnclosure, _RawEntry, _RawFeed, _Text, _web_url
+from pkm.seek.feeds._raw import (
+    _HTMLISH_RE,
+    _RawEnclosure,
+    _RawEntry,
+    _RawFeed,
+    _RawHighlight,
+    _Text,
+    _web_url,
+)
 
 _EMAIL_NAME_RE = re.compile(r"^\s*(\S+@\S+)\s*\((.+)\)\s*$")  # RSS: "jo@example.org (Jo)"
 _NAME_EMAIL_RE = re.compile(r"^\s*(.+?)\s*(?:<\S+@\S+>|\(\S+@\S+\))\s*$")  # "Jo <jo@...>"
 _IMG_ALT_RE = re.compile(r"<img\b[^>]*?\balt=\"([^\"]*)\"")  # in sanitized HTML: quoted
 _MAX_LENGTH = 2**63 - 1  # what SQLite's INTEGER holds
+# A teammate's shared.atom: what is kept of one highlight's id and tags, of a cited title.
+_MAX_ID_BYTES = 1000
+_MAX_TAGS = 50
+_MAX_TAG_CHARS = 100
+_MAX_TITLE_BYTES = 1000
 
 
 def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
@@ -39,7 +61,8 @@ def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
         dropped += len(raw_entries) - len(keep)
         raw_entries = [raw_entries[i] for i in keep]
     truncated = [cut_entry(e, limits.max_entry_bytes) for e in raw_entries].count(True)
-    built = [_build_entry(raw_entry, url) for raw_entry in raw_entries]
+    dropped_highlights: list[int] = []
+    built = [_build_entry(raw_entry, url, limits, dropped_highlights) for raw_entry in raw_entries]
     entries = [entry for entry in built if entry is not None]
     skipped = len(built) - len(entries)
     # Repeated ids get "#2", "#3", ... in document order, skipping ids the feed itself uses,
@@ -59,6 +82,11 @@ def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
             raise ParseError(url, "not a usable feed: no entry has an id, link, title or content")
         noun = "entry" if skipped == 1 else "entries"
         warnings.append(f"skipped {skipped} {noun} without id, link, title, content or media")
+    if sum(dropped_highlights):
+        warnings.append(
+            f"kept the first {limits.max_highlights} highlights of an entry:"
+            f" {sum(dropped_highlights)} more not read (max_highlights)"
+        )
     title = cut(raw.title, limits.max_entry_bytes) if raw.title else None
     return ParsedFeed(
         version=raw.version,
@@ -72,7 +100,9 @@ def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
     )
 
 
-def _build_entry(raw: _RawEntry, url: str) -> ParsedEntry | None:
+def _build_entry(
+    raw: _RawEntry, url: str, limits: FeedLimits = FeedLimits(), dropped: list[int] | None = None
+) -> ParsedEntry | None:
     link = _clean(_web_url(raw.link))
     # Cleaned before and after: a control is whitespace to the title's whitespace folding.
     title = _clean(_plain_title(_clean(raw.title), raw.title_is_html))
@@ -97,11 +127,25 @@ def _build_entry(raw: _RawEntry, url: str) -> ParsedEntry | None:
         if not content_text and content_html:
             basis += f"\n{content_html}"
         entry_id = f"sha256:{hashlib.sha256(basis.encode()).hexdigest()}"
+    author = _clean(_authors(raw.authors))
+    kind: EntryKind | None = None
+    highlights: tuple[SharedHighlight, ...] = ()
+    cites: tuple[Cite, ...] = ()
+    if raw.is_shared:
+        kind = EntryKind.NOTE if (raw.kind or "").strip().lower() == "note" else EntryKind.ITEM
+        highlights, over = _highlights(raw.highlights, limits)
+        if dropped is not None:
+            dropped.append(over)
+        cites = _cites(raw.cites, limits.max_highlights)
+        if kind is EntryKind.NOTE and cites:
+            listing = _strip_controls(sanitize_html(_cites_html(cites), url))
+            content_html = (content_html or "") + listing
+            content_text = "\n\n".join(t for t in (content_text, html_to_text(listing)) if t)
     return ParsedEntry(
         entry_id=entry_id,
         url=link,
         title=title,
-        author=_clean(_authors(raw.authors)),
+        author=author,
         published=_parse_date(raw.published) or _parse_date(raw.created),
         updated=_parse_date(raw.updated),
         summary=text_to_summary(summary_text) if summary_text else None,
@@ -109,7 +153,80 @@ def _build_entry(raw: _RawEntry, url: str) -> ParsedEntry | None:
         content_text=content_text,
         tags=tuple(dict.fromkeys(tag for tag in map(_strip_controls, raw.tags) if tag)),
         enclosures=enclosures,
+        kind=kind,
+        shared_by=author if kind is not None else None,
+        highlights=highlights,
+        cites=cites,
     )
+
+
+def _highlights(
+    raw: Iterable[_RawHighlight], limits: FeedLimits
+) -> tuple[tuple[SharedHighlight, ...], int]:
+    """A teammate's highlights, cleaned and cut, and how many were over the limit.
+
+    One without an id has no identity to be updated or removed by: it is ignored, as is
+    a repeat of an id already read. The first `limits.max_highlights` are kept, in
+    document order. Quotes and comments are cut to `limits.max_highlight_bytes` (and
+    `max_entry_bytes`), the context either side to `CONTEXT` characters, next to the quote.
+    """
+    found: dict[str, SharedHighlight] = {}
+    over = 0
+    size = min(limits.max_highlight_bytes, limits.max_entry_bytes)
+    for h in raw:
+        highlight_id = _cut_to(_strip_controls((h.id or "").strip()), _MAX_ID_BYTES)
+        if not highlight_id or highlight_id in found:
+            continue
+        if len(found) >= limits.max_highlights:
+            over += 1
+            continue
+        exact = _cut_to(_strip_controls(h.exact), size)
+        tags = (" ".join(_strip_controls(t).split())[:_MAX_TAG_CHARS] for t in h.tags)
+        found[highlight_id] = SharedHighlight(
+            id=highlight_id,
+            exact=exact if exact.strip() else "",
+            prefix=_strip_controls(h.prefix)[-CONTEXT:],
+            suffix=_strip_controls(h.suffix)[:CONTEXT],
+            comment=_cut_to(_strip_controls(h.comment), size).strip(),
+            tags=tuple(dict.fromkeys(t for t in tags if t))[:_MAX_TAGS],
+            created=_parse_date(h.created),
+            updated=_parse_date(h.updated),
+        )
+    return tuple(found.values()), over
+
+
+def _cites(raw: Iterable[tuple[str, str | None]], limit: int) -> tuple[Cite, ...]:
+    """The http(s) links a note cites, once each, with their titles on one line."""
+    found: dict[str, Cite] = {}
+    for href, title in raw:
+        link = _clean(_web_url(href.strip()))
+        if not link or link in found or _has_blank(link):
+            continue
+        if len(found) >= limit:
+            break
+        name = " ".join(_strip_controls(_cut_to(title or "", _MAX_TITLE_BYTES)).split())
+        found[link] = Cite(link, name or None)
+    return tuple(found.values())
+
+
+def _has_blank(link: str) -> bool:
+    """A URL with a blank inside: not one a note cites (a browser would read it otherwise)."""
+    return any(c.isspace() for c in link)
+
+
+def _cites_html(cites: Iterable[Cite]) -> str:
+    items = "".join(
+        f'<li><a href="{escape(c.url)}">{escape(c.title, quote=False)}</a>: {escape(c.url)}</li>'
+        if c.title
+        else f'<li><a href="{escape(c.url)}">{escape(c.url)}</a></li>'
+        for c in cites
+    )
+    return f"<h3>Cites</h3><ul>{items}</ul>"
+
+
+def _cut_to(text: str, max_bytes: int) -> str:
+    shorter = cut(text, max_bytes)
+    return text if shorter is None else shorter
 
 
 def _clean(value: str | None) -> str | None:

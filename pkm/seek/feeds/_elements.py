@@ -27,6 +27,7 @@ DCTERMS = "dcterms"
 MEDIA = "media"
 ITUNES = "itunes"
 XHTML = "xhtml"
+PKM = "pkm"  # pkm's own: a teammate's shared.atom (docs/shared-atom.md)
 OTHER = "#"  # comments, processing instructions, unknown vocabularies
 
 _KNOWN_URIS = {
@@ -44,6 +45,7 @@ _KNOWN_URIS = {
     "www.rssboard.org/media-rss": MEDIA,
     "www.itunes.com/dtds/podcast-1.0.dtd": ITUNES,
     "www.w3.org/1999/xhtml": XHTML,
+    "pkm.invalid/ns/share/1": PKM,
 }
 # feedparser falls back to the prefix as written when it does not know a namespace URI, so a
 # feed declaring xmlns:content="http://purl.org/rss/1.0/modules/content" (no slash) or a

@@ -1,5 +1,5 @@
 """The extension vocabularies of an entry: content:, Dublin Core, DC terms, Media RSS,
-iTunes and XHTML, plus what core elements share with them (dates, authors, enclosures).
+iTunes, XHTML and pkm's own (`_share`), plus what core elements share with them (dates, authors, enclosures).
 
 Owns which extension element feeds which candidate of `_entry._Candidates`, and the one
 table of date elements, which `_entry.element_dates` also reads to rank entries before
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pkm.seek.feeds import _elements as el
 from pkm.seek.feeds._raw import _add_tag, _join, _RawEnclosure, _RawEntry, _Text
+from pkm.seek.feeds._share import read_share
 
 if TYPE_CHECKING:
     from pkm.seek.feeds._entry import _Candidates
@@ -66,6 +67,8 @@ def read_extension(found: "_Candidates", child: Any, key: str, local: str) -> No
                 _add_tag(entry, keyword)
     elif key == el.XHTML and local == "body":
         found.contents.append(_Text(el.markup(child), "html", found.base(child)))
+    elif key == el.PKM:
+        read_share(entry, child, local, found.base(child))
 
 
 def _read_media(found: "_Candidates", node: Any, local: str) -> None:

@@ -34,6 +34,20 @@ class _RawEnclosure:
 
 
 @dataclass
+class _RawHighlight:
+    """A `pkm:highlight` as written: texts not yet cleaned or cut, dates still strings."""
+
+    id: str | None = None
+    exact: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    comment: str = ""
+    tags: list[str] = field(default_factory=list)
+    created: str | None = None
+    updated: str | None = None
+
+
+@dataclass
 class _RawEntry:
     id: str | None = None
     link: str | None = None  # absolute
@@ -48,6 +62,11 @@ class _RawEntry:
     summary: _Text | None = None
     tags: list[str] = field(default_factory=list)
     enclosures: list[_RawEnclosure] = field(default_factory=list)  # document order
+    # pkm's namespace (a teammate's shared.atom): `pkm:kind`, highlights, cited links.
+    kind: str | None = None
+    highlights: list[_RawHighlight] = field(default_factory=list)
+    cites: list[tuple[str, str | None]] = field(default_factory=list)  # (absolute href, title)
+    is_shared: bool = False  # an element of pkm's namespace was seen
 
 
 @dataclass

@@ -5,7 +5,8 @@ bytes, dropping a DOCTYPE, lossless repairs (HTML entity names, bare `&`, forbid
 control characters), flattening documents nested deeper than lxml allows, and lxml's
 strict parse, which never loads DTDs, expands entities or touches the network.
 A document that parses goes to the tree walk in `_tree`; one that still does not goes to
-feedparser in `_fallback`. Reading the elements themselves is not done here.
+feedparser in `_fallback`, unless it is a teammate's shared.atom (pkm's namespace), which
+only the tree walk reads in full. Reading the elements themselves is not done here.
 """
 
 import re
@@ -18,6 +19,7 @@ from pkm.errors import ParseError
 from pkm.seek.feeds._encoding import _first_significant
 from pkm.seek.feeds._fallback import _read_with_feedparser
 from pkm.seek.feeds._raw import _RawFeed
+from pkm.seek.feeds._share import NAMESPACE
 from pkm.seek.feeds._tree import _read_tree
 
 _XML_DECL_TEXT_RE = re.compile(
@@ -38,6 +40,7 @@ _TOKEN_RE = re.compile(
     rb"""|<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""",
     re.S,
 )
+_SHARE_NS = NAMESPACE.encode()
 # lxml's strict parser (with huge_tree) refuses documents nested deeper than 2048 elements;
 # deeper ones are flattened to this depth first (see `_flatten_deep`).
 _MAX_DOCUMENT_DEPTH = 1000
@@ -86,6 +89,12 @@ def _read_xml(
         if root is not None:
             warnings.append(f"flattened elements nested deeper than {_MAX_DOCUMENT_DEPTH}")
     if root is None:
+        if _SHARE_NS in data:
+            # A teammate's shared.atom read without its highlights would remove every one
+            # the reader holds from it: refused instead, and read again once it is whole
+            # (a file caught half-written or half-synced).
+            reason = " ".join(error.split()).lower() or "not well-formed"
+            raise ParseError(url, f"malformed shared.atom, not read: {reason}")
         return _read_with_feedparser(data, url, max_entries)
     return _read_tree(root, url, max_entries)
 
