@@ -7,12 +7,18 @@ and the step, not the credentials.
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
 
 from pkm.config import ShareSettings
-from pkm.errors import PkmError
+from pkm.errors import InvalidInputError, PkmError
+
+if TYPE_CHECKING:
+    from pkm.core import Pkm
+    from pkm.models import Period
 
 SECURITY = ("starttls", "tls", "none")
 
@@ -100,3 +106,33 @@ def _reason(e: smtplib.SMTPException) -> str:
         )
         return f"{e.smtp_code} {' '.join(text.split())}"
     return " ".join(str(e).split()) or type(e).__name__
+
+
+def _address(value: str) -> str:
+    """An address as given, checked: one `name@host`, nothing that could add a header."""
+    from email.utils import parseaddr
+
+    _, address = parseaddr(value)
+    if "@" not in address or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInputError(f"not an e-mail address: {value!r}")
+    return value
+
+
+def email_digest(pkm: "Pkm", period: "Period", to: Sequence[str]) -> Mail:
+    """Build the digest of `period`, and send it to `to` as Markdown and HTML."""
+    from pkm.share.digest import build_digest, default_author
+    from pkm.share.render import render_digest
+
+    recipients = tuple(_address(a) for a in to)
+    author = default_author(pkm)
+    settings = pkm.settings.share
+    digest = build_digest(pkm, period, author=author)
+    mail = Mail(
+        sender=_address(settings.email_from or f"{author}@localhost"),
+        to=recipients,
+        subject=f"{author}: what I learned, {period.label}",
+        text=render_digest(pkm, digest, "md"),
+        html=render_digest(pkm, digest, "html"),
+    )
+    send(build_message(mail), settings)
+    return mail
