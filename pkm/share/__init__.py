@@ -6,4 +6,7 @@ Layers (each module one concept):
   things left out; `render_digest(pkm, digest, fmt) -> str` through Jinja2 templates.
 - `publish`: writing digests, indexes and feeds into `DIR/<author>/`, atomically, under a
   folder lock, and committing them when DIR is in a git work tree.
+
+The `shared.atom` format (SPEC_PLACEHOLDER in the publish brief) is fixed in
+`docs/shared-atom.md`: `pkm share publish` writes it and `pkm seek` reads it.
 """
