@@ -12,6 +12,7 @@ from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
 from pkm.store.search import SearchMixin
+from pkm.store.publish import PublishMixin
 from pkm.store.sources import SourcesMixin
 from pkm.store.updates import UpdatesMixin
 
@@ -26,6 +27,7 @@ class Store(
     NotesMixin,
     NoteIndexMixin,
     SearchMixin,
+    PublishMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db
