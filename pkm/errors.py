@@ -99,6 +99,12 @@ class QueryError(InvalidInputError):
     exit_code = 2
 
 
+class InvalidPeriodError(InvalidInputError):
+    """A digest period that cannot be read (`--week`, `--since`/`--until`): a usage error."""
+
+    exit_code = 2
+
+
 class NoteNotFoundError(NotFoundError):
     def __init__(self, ref: str) -> None:
         super().__init__(f"no such note: {ref}")

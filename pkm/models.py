@@ -690,6 +690,23 @@ class Period:
 
 
 @dataclass(frozen=True)
+class ShareableItem:
+    """An item as a digest reads it from the index: what it shows, and the tags (its own and
+    its sources') that decide whether it may be shown at all."""
+
+    id: int
+    title: str | None
+    url: str | None
+    status: ItemStatus
+    status_changed_at: datetime | None
+    summary: str | None
+    tags: tuple[str, ...]
+    source_title: str | None = None  # of its first source
+    source_url: str | None = None
+    source_tags: tuple[str, ...] = ()  # of all its sources
+
+
+@dataclass(frozen=True)
 class DigestHighlight:
     """A highlight or comment as a digest shares it: the quote with its W3C context, so a
     reader's tools can re-anchor it."""
@@ -701,6 +718,7 @@ class DigestHighlight:
     comment: str
     tags: tuple[str, ...]
     created: datetime
+    updated: datetime | None = None  # its last edit (None: never edited, or not known)
 
 
 @dataclass(frozen=True)
@@ -717,6 +735,7 @@ class DigestItem:
     highlights: tuple[DigestHighlight, ...]
     changed: datetime  # the latest of its star and highlights in the period
     content_html: str | None = None  # sanitized, for the HTML digest's excerpt
+    starred_at: datetime | None = None  # when it was starred, if that was in the period
 
 
 @dataclass(frozen=True)
@@ -732,6 +751,7 @@ class DigestNote:
     created: datetime | None
     updated: datetime | None
     cites: tuple[DigestItem | None, ...] = ()
+    links: tuple[str, ...] = ()  # titles of the (public) notes it links to, in text order
 
 
 @dataclass(frozen=True)
@@ -766,3 +786,12 @@ class Digest:
     @property
     def empty(self) -> bool:
         return not (self.notes or self.items)
+
+    @property
+    def updated(self) -> datetime:
+        """The latest change of what the digest shares (the end of the period when it
+        shares nothing): what a feed's `updated` says, taken from the data, never the clock."""
+        times = [i.changed for i in self.items]
+        for n in self.notes:
+            times += [t for t in (n.created, n.updated) if t is not None]
+        return max(times, default=self.period.end)

@@ -101,14 +101,8 @@ def _finalize(value: Any) -> Any:
 def _environment(home_templates: str) -> "jinja2.Environment":
     import jinja2
 
-    loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(home_templates),
-            jinja2.PackageLoader("pkm", TEMPLATES_FOLDER),
-        ]
-    )
     env = jinja2.Environment(
-        loader=loader,
+        loader=_loader(home_templates),
         autoescape=False,  # Markdown, not HTML: `_finalize` escapes instead
         finalize=_finalize,
         keep_trailing_newline=True,
@@ -120,14 +114,76 @@ def _environment(home_templates: str) -> "jinja2.Environment":
     return env
 
 
-def render(home: Path, name: str, context: Mapping[str, Any]) -> str:
+def _loader(home_templates: str) -> "jinja2.BaseLoader":
+    import jinja2
+
+    return jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(home_templates),
+            jinja2.PackageLoader("pkm", TEMPLATES_FOLDER),
+        ]
+    )
+
+
+def html_url(value: Any) -> str:
+    """A URL fit for an `href`: http(s) only (empty otherwise, so no `javascript:`)."""
+    url = strip_controls(str(value or "")).strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in ("http", "https") else ""
+
+
+def html_paragraphs(value: Any) -> Markup:
+    """Plain text (a person's Markdown, shown as it is written) as escaped HTML paragraphs,
+    one per blank-line-separated block, line breaks kept."""
+    text = strip_controls(str(value or "")).strip("\n")
+    blocks = [b.strip("\n") for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(block.split("\n"))) for block in blocks
+    )
+
+
+@cache
+def _html_environment(home_templates: str) -> "jinja2.Environment":
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=_loader(home_templates),
+        autoescape=True,  # every value is escaped unless it is Markup
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(url=html_url, paragraphs=html_paragraphs)
+    return env
+
+
+def render(
+    home: Path,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    html: bool = False,
+    filters: Mapping[str, Any] | None = None,
+) -> str:
     """Render template `name` (HOME/templates/NAME if the person has one) with `context`.
+
+    Markdown templates escape every value as inline Markdown; with `html`, the template
+    is HTML and every value is HTML-escaped (Jinja2's autoescape). `filters` are added to
+    what the template may use (for this call's context only).
 
     ConfigError names the template when it is broken (a person's override can be).
     """
     import jinja2
 
-    env = _environment(str(home / TEMPLATES_FOLDER))
+    folder = str(home / TEMPLATES_FOLDER)
+    env = _html_environment(folder) if html else _environment(folder)
+    if filters:
+        env = env.overlay()
+        env.filters.update(filters)
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as e:

@@ -16,6 +16,7 @@ from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
+from pkm.cli.share import share_app
 
 # Imported for their effect: each registers its commands on sense_app.
 del sense_annotations, sense_notes, sense_search
@@ -30,9 +31,6 @@ app = typer.Typer(
 )
 app.add_typer(seek_app, name="seek")
 app.add_typer(sense_app, name="sense")
-share_app = typer.Typer(
-    help="Publish digests of what you learned (not in this version yet).", no_args_is_help=True
-)
 app.add_typer(share_app, name="share")
 
 

@@ -13,6 +13,7 @@ from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
 from pkm.store.search import SearchMixin
 from pkm.store.publish import PublishMixin
+from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
 from pkm.store.updates import UpdatesMixin
 
@@ -27,6 +28,7 @@ class Store(
     NotesMixin,
     NoteIndexMixin,
     SearchMixin,
+    ShareMixin,
     PublishMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
