@@ -131,4 +131,3 @@ class GitError(PublishError):
     def __init__(self, step: str, detail: str) -> None:
         super().__init__(f"git {step} failed: {detail}")
         self.step = step
-

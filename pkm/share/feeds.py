@@ -16,14 +16,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pkm._util.timeutil import from_iso, to_iso
 from pkm.content import sanitize_html
 from pkm.models import SharedItem, SharedNote
-
-if TYPE_CHECKING:
-    from lxml import etree
 
 log = logging.getLogger("pkm.share.feeds")
 
@@ -37,6 +34,13 @@ _A = f"{{{ATOM_NS}}}"
 _P = f"{{{PKM_NS}}}"
 # What XML 1.0 cannot hold: a feed title with a stray control character must not stop a publish.
 _NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _etree() -> Any:
+    """lxml's etree (no type stubs ship with lxml), loaded on first use."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    return etree
 
 
 def xml_text(value: str | None) -> str:
@@ -122,7 +126,7 @@ def render_digest_feed(
     *, feed_id: str, title: str, author: str | None, entries: Sequence[DigestEntry]
 ) -> bytes:
     """An Atom feed of digests, newest period first (then by author)."""
-    from lxml import etree
+    etree = _etree()
 
     ordered = sorted(entries, key=lambda e: (-e.start.timestamp(), e.author, e.label))
     root = etree.Element(_A + "feed", nsmap={None: ATOM_NS, "pkm": PKM_NS})
@@ -155,8 +159,10 @@ def read_digest_feed(data: bytes, where: str = "") -> list[DigestEntry]:
     """The digests of a feed `render_digest_feed` wrote; entries it cannot read are skipped,
     and a file that is not such a feed reads as none (logged), so a teammate's broken file
     never stops a publish."""
-    from lxml import etree
+    etree = _etree()
 
+    if not data.strip():
+        return []
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as e:
@@ -234,7 +240,7 @@ def render_shared_feed(
     author's folder (ids are made of it), `name` the name shown (default: the same).
     `previous` is the file as it is, whose times are kept for entries that did not change."""
     shown = name or author
-    from lxml import etree
+    etree = _etree()
 
     before = read_entry_times(previous) if previous else {}
     root = etree.Element(_A + "feed", nsmap={None: ATOM_NS, "pkm": PKM_NS})
@@ -246,7 +252,7 @@ def render_shared_feed(
     _sub(root, "generator", "pkm")
     # Entries are built in the tree (so their namespaces are the feed's, and a fingerprint
     # of a new entry compares with one read back), then settled, sorted and cut.
-    built: list[tuple[str, etree._Element]] = []
+    built: list[tuple[str, Any]] = []
     for item in items:
         if item.starred_at is None and not item.highlights:
             continue
@@ -271,10 +277,8 @@ def render_shared_feed(
     return _serialize(root)
 
 
-def _item_entry(
-    root: "etree._Element", author: str, shown: str, item: SharedItem
-) -> "tuple[str, etree._Element]":
-    from lxml import etree
+def _item_entry(root: Any, author: str, shown: str, item: SharedItem) -> tuple[str, Any]:
+    etree = _etree()
 
     entry_id = tag_uri(author, "item", str(item.item_id))
     entry = _sub(root, "entry")
@@ -310,9 +314,9 @@ def _item_entry(
 
 
 def _note_entry(
-    root: "etree._Element", author: str, shown: str, note: SharedNote, content_html: str
-) -> "tuple[str, etree._Element]":
-    from lxml import etree
+    root: Any, author: str, shown: str, note: SharedNote, content_html: str
+) -> tuple[str, Any]:
+    etree = _etree()
 
     entry_id = tag_uri(author, "note", note.path)
     entry = _sub(root, "entry")
@@ -339,7 +343,7 @@ def _note_entry(
 
 def read_entry_times(data: bytes) -> dict[str, EntryTimes]:
     """The times and content fingerprint of every entry of an Atom file pkm wrote."""
-    from lxml import etree
+    etree = _etree()
 
     try:
         root = etree.fromstring(data, parser=_parser())
@@ -355,9 +359,9 @@ def read_entry_times(data: bytes) -> dict[str, EntryTimes]:
     return times
 
 
-def _element_fingerprint(entry: "etree._Element") -> str:
+def _element_fingerprint(entry: Any) -> str:
     """The entry's canonical XML without its times: what its content is."""
-    from lxml import etree
+    etree = _etree()
 
     copy = etree.fromstring(etree.tostring(entry, with_tail=False), parser=_parser())
     for name in ("published", "updated"):
@@ -369,8 +373,8 @@ def _element_fingerprint(entry: "etree._Element") -> str:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _sub(parent: "etree._Element", name: str, text: str | None = None) -> "etree._Element":
-    from lxml import etree
+def _sub(parent: Any, name: str, text: str | None = None) -> Any:
+    etree = _etree()
 
     el = etree.SubElement(parent, name if name.startswith("{") else _A + name)
     if text is not None:
@@ -378,17 +382,17 @@ def _sub(parent: "etree._Element", name: str, text: str | None = None) -> "etree
     return el
 
 
-def _set_time(entry: "etree._Element", name: str, when: datetime) -> None:
+def _set_time(entry: Any, name: str, when: datetime) -> None:
     el = entry.find(_A + name)
     if el is not None:
         el.text = to_iso(when)
 
 
-def _author(parent: "etree._Element", name: str) -> None:
+def _author(parent: Any, name: str) -> None:
     _sub(_sub(parent, "author"), "name", name)
 
 
-def _link(parent: "etree._Element", rel: str, href: str, mime: str | None = None) -> None:
+def _link(parent: Any, rel: str, href: str, mime: str | None = None) -> None:
     el = _sub(parent, "link")
     el.set("rel", rel)
     el.set("href", xml_text(href))
@@ -396,15 +400,15 @@ def _link(parent: "etree._Element", rel: str, href: str, mime: str | None = None
         el.set("type", mime)
 
 
-def _serialize(root: "etree._Element") -> bytes:
-    from lxml import etree
+def _serialize(root: Any) -> bytes:
+    etree = _etree()
 
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return data
 
 
-def _parser() -> "etree.XMLParser":
-    from lxml import etree
+def _parser() -> Any:
+    etree = _etree()
 
     # Our own files, or a teammate's: never resolve entities or reach the network.
     return etree.XMLParser(

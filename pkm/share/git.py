@@ -51,7 +51,9 @@ class WorkTree:
         except subprocess.TimeoutExpired:
             raise GitError(step, f"no answer in {GIT_TIMEOUT:.0f} s") from None
         if check and done.returncode != 0:
-            raise GitError(step, _last_line(done.stderr or done.stdout) or f"exit {done.returncode}")
+            raise GitError(
+                step, _last_line(done.stderr or done.stdout) or f"exit {done.returncode}"
+            )
         return done
 
     def identity_options(self, author: str) -> list[str]:

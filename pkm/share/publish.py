@@ -26,14 +26,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pkm._util.text import slugify
 from pkm.content import sanitize_html
 from pkm.errors import InvalidInputError, PublishError
-from pkm.models import Digest, SharedNote
+from pkm.models import Digest, Period, Publication, SharedItem, SharedNote
 from pkm.share import feeds, team
+
+if TYPE_CHECKING:
+    from pkm.core import Pkm
 
 log = logging.getLogger("pkm.share.publish")
 
@@ -107,7 +110,7 @@ class RenderedDigest:
 class SharedContent:
     """What `shared.atom` carries: the author's shared items and notes (with their HTML)."""
 
-    items: tuple[feeds.SharedItem, ...]
+    items: tuple[SharedItem, ...]
     notes: tuple[tuple[SharedNote, str], ...]
 
 
@@ -120,18 +123,11 @@ def read_bytes(path: Path) -> bytes | None:
         raise PublishError(f"cannot read {path}: {e.strerror}") from None
 
 
-def digest_time(digest: Digest) -> datetime:
-    """The latest change of what the digest shares (the period's end when it shares
-    nothing): its feed entry's time, from the data."""
-    times = [i.changed for i in digest.items]
-    for n in digest.notes:
-        times += [t for t in (n.created, n.updated) if t is not None]
-    return max(times, default=digest.period.end)
-
-
 def digest_summary(digest: Digest) -> str:
     s = digest.summary
-    return f"{_count(s.notes, 'note')}, {_count(s.items, 'item')}, {_count(s.highlights, 'highlight')}"
+    return (
+        f"{_count(s.notes, 'note')}, {_count(s.items, 'item')}, {_count(s.highlights, 'highlight')}"
+    )
 
 
 def _count(n: int, word: str) -> str:
@@ -164,7 +160,7 @@ def plan_publication(
         out[author_dir / f"{label}.{fmt}"] = rendered.texts[fmt].encode("utf-8")
 
     previous = {e.id: e for e in feeds.read_digest_feed(read(author_dir / "feed.atom") or b"")}
-    when = digest_time(digest)
+    when = digest.updated
     entry = feeds.DigestEntry(
         author=author,
         folder=slug,
@@ -264,7 +260,9 @@ def _stage(f: PlannedFile) -> Path:
     """`f`'s bytes in a new fsynced temporary file beside it, with the mode of the file it
     replaces (else the umask's)."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{f.path.name[:40]}.", suffix=".tmp", dir=f.path.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{f.path.name[:40]}.", suffix=".tmp", dir=f.path.parent
+        )
     except OSError as e:
         raise PublishError(f"cannot write to {f.path.parent}: {e.strerror}") from None
     tmp = Path(name)
@@ -342,7 +340,9 @@ def _lock_directory(folder: Path, wait: float) -> Iterator[None]:
                     path.rmdir()
                 continue
             if time.monotonic() > deadline:
-                raise PublishError(f"another publish holds the team folder's lock: {path}") from None
+                raise PublishError(
+                    f"another publish holds the team folder's lock: {path}"
+                ) from None
             time.sleep(0.1)
         except OSError as e:
             raise PublishError(f"cannot lock the team folder {folder}: {e.strerror}") from None
@@ -438,10 +438,96 @@ def _result(plan: PublishPlan, slug: str, **kwargs: object) -> PublishResult:
     )
 
 
+def publish_digest(
+    pkm: "Pkm",
+    period: Period,
+    *,
+    folder: Path,
+    author: str | None = None,
+    env: Mapping[str, str],
+    dry_run: bool = False,
+    commit: bool = True,
+    pull: bool = False,
+    push: bool = False,
+) -> PublishResult:
+    """Build the digest of `period`, publish it into the team folder, and record it for
+    `pkm share history` (not on a dry run).
+
+    Args:
+        author: the name shown (default: `[share] author`, else the OS user); its slug is
+            the author's folder.
+        env: the environment git runs in (the CLI's, without GIT_* variables).
+        commit, pull, push: the git steps when the folder is in a work tree.
+
+    Raises:
+        PublishError: the folder is missing or cannot be written; nothing was changed.
+        GitError: a git step failed; the files written stay.
+    """
+    from pkm.share.digest import build_digest, default_author, record_archive
+    from pkm.share.render import render_digest
+
+    name = (author or default_author(pkm)).strip()
+    author_slug(name)  # a bad name fails before any work
+    check_folder(folder)
+    digest = build_digest(pkm, period, author=name)
+    texts = {fmt: render_digest(pkm, digest, fmt) for fmt in DIGEST_FORMATS}
+    shared = shared_content(pkm)
+    result = publish(
+        pkm.paths.home,
+        folder,
+        name,
+        RenderedDigest(digest, texts),
+        shared,
+        env=env,
+        dry_run=dry_run,
+        commit=commit,
+        pull=pull,
+        push=push,
+    )
+    if not dry_run:
+        record_archive(pkm, digest)
+        pkm.store.add_publication(
+            author=result.author,
+            period=result.period,
+            folder=result.folder,
+            published_at=pkm.now(),
+            files=result.changed,
+            commit=result.commit,
+        )
+    return result
+
+
+def list_publications(pkm: "Pkm", *, limit: int | None = None) -> "list[Publication]":
+    """What was published (`pkm share history`), newest first."""
+    return pkm.store.get_publications(limit=limit)
+
+
+def shared_content(pkm: "Pkm") -> SharedContent:
+    """The author's shared items and notes, private ones left out (see pkm.store.publish)."""
+    private = pkm.settings.share.private_tag.strip()
+    items = pkm.store.get_shared_items(private)
+    shared_notes = pkm.store.get_shared_notes(private)
+    public = {n.path for n in shared_notes}
+    private_names = frozenset(
+        name.casefold()
+        for n in pkm.store.get_notes()
+        if n.path not in public
+        for name in (n.name, n.path.removesuffix(".md"))
+    )
+    notes = []
+    for note in shared_notes:
+        html = note_html(pkm.vault, note, private_names)
+        if html is not None:
+            notes.append((note, html))
+    return SharedContent(tuple(items), tuple(notes))
+
+
 # --- shared.atom's notes ------------------------------------------------------------------------
 
 
-def note_html(vault: Path, note: SharedNote) -> str | None:
+def note_html(
+    vault: Path, note: SharedNote, private_names: frozenset[str] = frozenset()
+) -> str | None:
     """A note's Markdown as sanitized HTML, without its frontmatter and without pkm's
     sources region (the highlights it lists travel as their items' entries, where the
     private ones are left out; the note's public sources are its `pkm:cites`). None when
@@ -463,5 +549,23 @@ def note_html(vault: Path, note: SharedNote) -> str | None:
         begin = body.rfind("\n", 0, max(span[0] - 1, 0)) + 1
         end_line = body.find("\n", span[1])
         body = body[:begin] + body[len(body) if end_line < 0 else end_line + 1 :]
-    html = MarkdownIt("commonmark", {"html": False}).render(body)
+    html = MarkdownIt("commonmark", {"html": False}).render(_public_text(body, private_names))
     return sanitize_html(html)
+
+
+_COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
+_WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
+
+
+def _public_text(body: str, private_names: frozenset[str]) -> str:
+    """A note's text as shared: comments out (Obsidian's and HTML's), each wikilink as its
+    label, and a link to a private note as "a private note" (its name never leaves)."""
+
+    def label(m: re.Match[str]) -> str:
+        target = (m.group(1) or "").strip()
+        name = target.rsplit("/", 1)[-1].casefold()
+        if name in private_names or target.casefold() in private_names:
+            return "a private note"
+        return (m.group(3) or m.group(1) or m.group(2) or "").strip()
+
+    return _WIKILINK_RE.sub(label, _COMMENT_RE.sub("", body))

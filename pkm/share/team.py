@@ -39,7 +39,9 @@ class Member:
     digests: tuple[DigestEntry, ...]
 
 
-def read_members(folder: Path, read: Reader, *, known: Mapping[str, bytes] | None = None) -> list[Member]:
+def read_members(
+    folder: Path, read: Reader, *, known: Mapping[str, bytes] | None = None
+) -> list[Member]:
     """Every author folder of `folder` that holds a `feed.atom` (or whose new feed is in
     `known`, by folder name), ordered by name."""
     feeds: dict[str, bytes] = {}
@@ -54,7 +56,9 @@ def read_members(folder: Path, read: Reader, *, known: Mapping[str, bytes] | Non
     feeds.update(known or {})
     members = []
     for name, data in feeds.items():
-        entries = [e for e in read_digest_feed(data, str(folder / name / "feed.atom")) if e.folder == name]
+        entries = [
+            e for e in read_digest_feed(data, str(folder / name / "feed.atom")) if e.folder == name
+        ]
         if entries:
             entries.sort(key=lambda e: (-e.start.timestamp(), e.label))
             members.append(Member(name, entries[0].author, tuple(entries)))
@@ -81,7 +85,9 @@ def _digest_view(entry: DigestEntry, prefix: str, suffix: str) -> dict[str, Any]
     }
 
 
-def author_pages(home: Path, folder_name: str, name: str, digests: Sequence[DigestEntry]) -> dict[str, bytes]:
+def author_pages(
+    home: Path, folder_name: str, name: str, digests: Sequence[DigestEntry]
+) -> dict[str, bytes]:
     """`index.md` and `index.html` of an author's folder."""
     ordered = sorted(digests, key=lambda e: (-e.start.timestamp(), e.label))[:AUTHOR_PAGE_DIGESTS]
     pages = {}
@@ -111,7 +117,10 @@ def team_files(home: Path, team: str, members: Sequence[Member]) -> dict[str, by
                     "href": Markup(f"{base}index{suffix}"),
                     "feed_href": Markup(f"{base}feed.atom"),
                     "shared_href": Markup(f"{base}shared.atom"),
-                    "digests": [_digest_view(e, f"{m.folder}/", suffix) for e in m.digests[:TEAM_PAGE_DIGESTS]],
+                    "digests": [
+                        _digest_view(e, f"{m.folder}/", suffix)
+                        for e in m.digests[:TEAM_PAGE_DIGESTS]
+                    ],
                 }
             )
         context = {"team": team, "members": views, "feed_href": Markup("feed.atom")}
@@ -124,47 +133,13 @@ def team_files(home: Path, team: str, members: Sequence[Member]) -> dict[str, by
 
     entries = [replace(e, href=f"{e.folder}/{e.href}") for e in latest]
     files["feed.atom"] = render_digest_feed(
-        feed_id=tag_uri(TEAM_ID, "digests"), title=f"{team}: team digests", author=None, entries=entries
+        feed_id=tag_uri(TEAM_ID, "digests"),
+        title=f"{team}: team digests",
+        author=None,
+        entries=entries,
     )
     return files
 
 
 def _render(home: Path, name: str, context: Mapping[str, Any], *, html: bool) -> bytes:
-    if html:
-        return render_html(home, name, context).encode("utf-8")
-    return render(home, name, context).encode("utf-8")
-
-
-def render_html(home: Path, name: str, context: Mapping[str, Any]) -> str:
-    """An HTML template (HOME/templates/NAME first), every value escaped unless Markup."""
-    import jinja2
-
-    from pkm.errors import ConfigError
-
-    env = _html_environment(str(home / "templates"))
-    try:
-        return env.get_template(name).render(**context)
-    except jinja2.TemplateError as e:
-        raise ConfigError(f"template {name}: {e}") from None
-
-
-_ENVIRONMENTS: dict[str, Any] = {}
-
-
-def _html_environment(home_templates: str) -> Any:
-    import jinja2
-
-    env = _ENVIRONMENTS.get(home_templates)
-    if env is None:
-        env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(
-                [jinja2.FileSystemLoader(home_templates), jinja2.PackageLoader("pkm", "templates")]
-            ),
-            autoescape=True,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined,
-        )
-        _ENVIRONMENTS[home_templates] = env
-    return env
+    return render(home, name, context, html=html).encode("utf-8")

@@ -11,8 +11,8 @@ from pkm.store._db import BUSY_TIMEOUT, Index, open_database, wrap_errors
 from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
-from pkm.store.search import SearchMixin
 from pkm.store.publish import PublishMixin
+from pkm.store.search import SearchMixin
 from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
 from pkm.store.updates import UpdatesMixin

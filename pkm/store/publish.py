@@ -17,15 +17,15 @@ from pkm.store._db import wrap_errors
 
 _PRIVATE = """
 private_items AS (
-  SELECT x.item_id FROM item_tags x JOIN tags t ON t.id = x.tag_id WHERE t.name = :private
+  SELECT x.item_id FROM item_tags x JOIN tags t ON t.id = x.tag_id WHERE lower(ltrim(t.name, '#')) = :private
   UNION
   SELECT s.item_id FROM item_sources s
   JOIN source_tags y ON y.source_id = s.source_id JOIN tags t ON t.id = y.tag_id
-  WHERE t.name = :private
+  WHERE lower(ltrim(t.name, '#')) = :private
 ),
 private_annotations AS (
   SELECT x.annotation_id FROM annotation_tags x JOIN tags t ON t.id = x.tag_id
-  WHERE t.name = :private
+  WHERE lower(ltrim(t.name, '#')) = :private
 ),
 shared_annotations AS (
   SELECT a.* FROM annotations a
@@ -64,7 +64,7 @@ WHERE (i.status = 'starred' OR i.id IN (SELECT item_id FROM shared_annotations))
 
 _SHARED_NOTES = """
 WITH private_notes AS (
-  SELECT x.note_id FROM note_tags x JOIN tags t ON t.id = x.tag_id WHERE t.name = :private
+  SELECT x.note_id FROM note_tags x JOIN tags t ON t.id = x.tag_id WHERE lower(ltrim(t.name, '#')) = :private
 )
 SELECT n.id, n.path, n.title, n.created_at, n.updated_at, n.mtime_ns,
   (SELECT group_concat(t.name, char(31)) FROM note_tags x JOIN tags t ON t.id = x.tag_id
@@ -75,11 +75,11 @@ WHERE n.error IS NULL AND n.id NOT IN (SELECT note_id FROM private_notes)
 
 _NOTE_CITES = """
 WITH private_items AS (
-  SELECT x.item_id FROM item_tags x JOIN tags t ON t.id = x.tag_id WHERE t.name = :private
+  SELECT x.item_id FROM item_tags x JOIN tags t ON t.id = x.tag_id WHERE lower(ltrim(t.name, '#')) = :private
   UNION
   SELECT s.item_id FROM item_sources s
   JOIN source_tags y ON y.source_id = s.source_id JOIN tags t ON t.id = y.tag_id
-  WHERE t.name = :private
+  WHERE lower(ltrim(t.name, '#')) = :private
 )
 SELECT ni.note_id, i.url, i.title FROM note_items ni JOIN items i ON i.id = ni.item_id
 WHERE i.status != 'deleted' AND i.id NOT IN (SELECT item_id FROM private_items)
@@ -101,7 +101,7 @@ class PublishMixin(StoreBase):
     def get_shared_items(self, private_tag: str) -> list[SharedItem]:
         """Every item the person starred or highlighted that is not private, with its public
         highlights (oldest first), ordered by item id."""
-        params = {"private": private_tag}
+        params = {"private": private_tag.lstrip("#").lower() or "\x00"}
         with wrap_errors(self.path):
             highlights: dict[int, list[SharedHighlight]] = {}
             for r in self.db.execute(_SHARED_ANNOTATIONS, params).fetchall():
@@ -135,7 +135,7 @@ class PublishMixin(StoreBase):
 
     def get_shared_notes(self, private_tag: str) -> list[SharedNote]:
         """Every readable note that is not private, with the public items it cites."""
-        params = {"private": private_tag}
+        params = {"private": private_tag.lstrip("#").lower() or "\x00"}
         with wrap_errors(self.path):
             cites: dict[int, list[SharedCite]] = {}
             for r in self.db.execute(_NOTE_CITES, params).fetchall():
@@ -144,9 +144,7 @@ class PublishMixin(StoreBase):
             for r in self.db.execute(_SHARED_NOTES + " ORDER BY n.path", params).fetchall():
                 created = from_iso(r[3])
                 updated = (
-                    from_iso(r[4])
-                    or created
-                    or datetime.fromtimestamp(r[5] // 1_000_000_000, UTC)
+                    from_iso(r[4]) or created or datetime.fromtimestamp(r[5] // 1_000_000_000, UTC)
                 )
                 notes.append(
                     SharedNote(
