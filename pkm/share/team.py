@@ -11,6 +11,7 @@ The team folder's layout:
     DIR/<author>/shared.atom                   one entry per shared item or note
 """
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,10 +74,19 @@ def _day(entry: DigestEntry) -> tuple[str, str]:
     return entry.start.date().isoformat(), last.date().isoformat()
 
 
+_PLAIN_RE = re.compile(r"[0-9A-Za-z.-]+")
+
+
+def _plain(text: str) -> str | Markup:
+    """A period label or a date, which needs no escaping (Markdown would otherwise show
+    `2026\\-W05`); anything else is escaped by the template as usual."""
+    return Markup(text) if _PLAIN_RE.fullmatch(text) else text
+
+
 def _digest_view(entry: DigestEntry, prefix: str, suffix: str) -> dict[str, Any]:
-    start, end = _day(entry)
+    start, end = (_plain(d) for d in _day(entry))
     return {
-        "label": entry.label,
+        "label": _plain(entry.label),
         "title": entry.title,
         "summary": entry.summary,
         "href": Markup(quote(f"{prefix}{entry.label}{suffix}")),
