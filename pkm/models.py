@@ -657,6 +657,7 @@ class SharedNote:
     created: datetime | None
     updated: datetime
     cites: tuple[SharedCite, ...] = ()
+    content_hash: str = ""  # of the file, as the note index last read it
 
 
 @dataclass(frozen=True)

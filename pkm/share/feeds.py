@@ -13,7 +13,7 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -230,15 +230,17 @@ def _paragraphs(text: str) -> str:
 def render_shared_feed(
     author: str,
     items: Iterable[SharedItem],
-    notes: Iterable[tuple[SharedNote, str]],
+    notes: Iterable[SharedNote],
+    note_content: Callable[[SharedNote], str | None],
     previous: bytes | None = None,
     *,
     name: str | None = None,
 ) -> bytes:
-    """`shared.atom` (docs/shared-atom.md) from the author's shared items and their notes
-    (each with its sanitized HTML), newest first, at most 500 entries. `author` is the
-    author's folder (ids are made of it), `name` the name shown (default: the same).
-    `previous` is the file as it is, whose times are kept for entries that did not change."""
+    """`shared.atom` (docs/shared-atom.md) from the author's shared items and notes, newest
+    first, at most 500 entries. `note_content` gives a note's sanitized HTML (None: leave
+    the note out). `author` is the author's folder (ids are made of it), `name` the name
+    shown (default: the same). `previous` is the file as it is, whose times are kept for
+    entries that did not change."""
     shown = name or author
     etree = _etree()
 
@@ -250,15 +252,26 @@ def render_shared_feed(
     feed_updated = _sub(root, "updated")
     _link(root, "self", "shared.atom")
     _sub(root, "generator", "pkm")
-    # Entries are built in the tree (so their namespaces are the feed's, and a fingerprint
-    # of a new entry compares with one read back), then settled, sorted and cut.
-    built: list[tuple[str, Any]] = []
+    # Only entries that can make the cut are built: the newest by the data's times, and
+    # those of the previous file (whose settled time may be later than the data's). An
+    # entry in neither keeps its data time, older than all of the first kind.
+    candidates: list[tuple[datetime, str, SharedItem | SharedNote]] = []
     for item in items:
-        if item.starred_at is None and not item.highlights:
+        if item.starred_at is not None or item.highlights:
+            candidates.append((item.updated, tag_uri(author, "item", str(item.item_id)), item))
+    for note in notes:
+        candidates.append((note.updated, tag_uri(author, "note", note.path), note))
+    candidates.sort(key=lambda c: (-c[0].timestamp(), c[1]))
+    built: list[tuple[str, Any]] = []
+    for _, entry_id, thing in candidates:
+        if len(built) >= MAX_SHARED_ENTRIES and entry_id not in before:
             continue
-        built.append(_item_entry(root, author, shown, item))
-    for note, content in notes:
-        built.append(_note_entry(root, author, shown, note, content))
+        if isinstance(thing, SharedItem):
+            built.append(_item_entry(root, author, shown, thing))
+            continue
+        content = note_content(thing)
+        if content is not None:
+            built.append(_note_entry(root, author, shown, thing, content))
     settled = []
     for entry_id, entry in built:
         fingerprint = _element_fingerprint(entry)

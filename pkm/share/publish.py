@@ -19,15 +19,17 @@ at once both end up in the team page and feed.
 
 import contextlib
 import errno
+import functools
 import logging
 import os
+import pickle
 import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pkm._util.text import slugify
 from pkm.content import sanitize_html
@@ -36,6 +38,8 @@ from pkm.models import Digest, Period, Publication, SharedItem, SharedNote
 from pkm.share import feeds, team
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
     from pkm.core import Pkm
 
 log = logging.getLogger("pkm.share.publish")
@@ -108,10 +112,14 @@ class RenderedDigest:
 
 @dataclass(frozen=True)
 class SharedContent:
-    """What `shared.atom` carries: the author's shared items and notes (with their HTML)."""
+    """What `shared.atom` carries: the author's shared items and notes, and how to make a
+    note's HTML (only the notes that make the feed's cut are read and rendered)."""
 
     items: tuple[SharedItem, ...]
-    notes: tuple[tuple[SharedNote, str], ...]
+    notes: tuple[SharedNote, ...] = ()
+    note_content: Callable[[SharedNote], str | None] = lambda note: None
+    key: str = ""  # what the feed is made from (see RenderCache.shared)
+    ready: bytes | None = None  # the feed as already published from the same key
 
 
 def read_bytes(path: Path) -> bytes | None:
@@ -172,7 +180,15 @@ def plan_publication(
         published=when,
         updated=when,
         summary=digest_summary(digest),
-        content_html=html_body(rendered.texts["html"]),
+        content_html="",
+    )
+    html = out[author_dir / f"{label}.html"]
+    old = previous.get(entry.id)
+    # The page did not change: its sanitized body is the one in the feed already.
+    same_page = old is not None and read(author_dir / f"{label}.html") == html
+    entry = replace(
+        entry,
+        content_html=old.content_html if same_page and old else html_body(html.decode("utf-8")),
     )
     entry = feeds.with_previous(entry, previous.get(entry.id))
     entries = {**previous, entry.id: entry}
@@ -187,8 +203,13 @@ def plan_publication(
     out[author_dir / "feed.atom"] = feed
     for name, data in team.author_pages(home, slug, author, digests).items():
         out[author_dir / name] = data
-    out[author_dir / "shared.atom"] = feeds.render_shared_feed(
-        slug, shared.items, shared.notes, read(author_dir / "shared.atom"), name=author
+    out[author_dir / "shared.atom"] = shared.ready or feeds.render_shared_feed(
+        slug,
+        shared.items,
+        shared.notes,
+        shared.note_content,
+        read(author_dir / "shared.atom"),
+        name=author,
     )
     out.update(plan_team(home, folder, read=read, known={slug: feed}))
     return PublishPlan(
@@ -200,8 +221,6 @@ def plan_publication(
 
 
 def _renamed(entry: feeds.DigestEntry, author: str) -> feeds.DigestEntry:
-    from dataclasses import replace
-
     return replace(entry, author=author, title=entry.title.replace(entry.author, author, 1))
 
 
@@ -467,11 +486,13 @@ def publish_digest(
     from pkm.share.render import render_digest
 
     name = (author or default_author(pkm)).strip()
-    author_slug(name)  # a bad name fails before any work
+    slug = author_slug(name)  # a bad name fails before any work
     check_folder(folder)
     digest = build_digest(pkm, period, author=name)
-    texts = {fmt: render_digest(pkm, digest, fmt) for fmt in DIGEST_FORMATS}
-    shared = shared_content(pkm)
+    cache = RenderCache(pkm.paths.home, folder / slug, digest)
+    texts = cache.texts() or {fmt: render_digest(pkm, digest, fmt) for fmt in DIGEST_FORMATS}
+    shared = shared_content(pkm, slug, name)
+    shared = replace(shared, ready=cache.shared(shared.key))
     result = publish(
         pkm.paths.home,
         folder,
@@ -485,6 +506,10 @@ def publish_digest(
         push=push,
     )
     if not dry_run:
+        cache.save(texts)
+        written = read_bytes(folder / slug / "shared.atom")
+        if written is not None:
+            cache.save_shared(shared.key, written)
         record_archive(pkm, digest)
         pkm.store.add_publication(
             author=result.author,
@@ -497,12 +522,105 @@ def publish_digest(
     return result
 
 
+class RenderCache:
+    """The digest's files as last published, reused when the same digest (the same data,
+    templates and pkm) is published again, so that a republish with nothing changed does
+    not render 5,000 items three times. Keyed by a hash of the digest's `repr` (frozen
+    dataclasses: every field), pkm's version and the templates' names, sizes and mtimes;
+    the published files are reused only if their bytes are still the ones recorded. The
+    record is HOME/cache/share/<author folder>.json; losing it costs one render."""
+
+    def __init__(self, home: Path, author_dir: Path, digest: Digest) -> None:
+        import hashlib
+
+        from pkm import __version__
+
+        self.path = home / "cache" / "share" / f"{author_dir.name}.json"
+        self.label = digest.period.label
+        self.author_dir = author_dir
+        h = hashlib.sha256(f"{__version__}\n".encode())
+        h.update(pickle.dumps(digest, protocol=5))
+        for folder in (home / "templates", Path(__file__).parents[1] / "templates"):
+            with contextlib.suppress(OSError):
+                for p in sorted(folder.iterdir()):
+                    st = p.stat()
+                    h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        self.key = h.hexdigest()
+
+    def _load(self) -> dict[str, Any]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def texts(self) -> dict[str, str] | None:
+        import hashlib
+
+        entry = self._load().get(self.label)
+        if not isinstance(entry, dict) or entry.get("key") != self.key:
+            return None
+        texts = {}
+        for fmt in DIGEST_FORMATS:
+            data = read_bytes(self.author_dir / f"{self.label}.{fmt}")
+            if data is None or hashlib.sha256(data).hexdigest() != entry.get(fmt):
+                return None
+            texts[fmt] = data.decode("utf-8")
+        return texts
+
+    def save(self, texts: Mapping[str, str]) -> None:
+        import hashlib
+
+        data = self._load()
+        entry = {"key": self.key}
+        for fmt in DIGEST_FORMATS:
+            entry[fmt] = hashlib.sha256(texts[fmt].encode("utf-8")).hexdigest()
+        if data.get(self.label) == entry:
+            return
+        data[self.label] = entry
+        self._write(data)
+
+    def shared(self, key: str) -> bytes | None:
+        """shared.atom as published, if it was made from the same `key` and is unchanged."""
+        import hashlib
+
+        entry = self._load().get("shared.atom")
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        data = read_bytes(self.author_dir / "shared.atom")
+        if data is None or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        return data
+
+    def save_shared(self, key: str, data: bytes) -> None:
+        import hashlib
+
+        record = self._load()
+        entry = {"key": key, "sha256": hashlib.sha256(data).hexdigest()}
+        if record.get("shared.atom") != entry:
+            record["shared.atom"] = entry
+            self._write(record)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        import json
+
+        from pkm._util.fsutil import atomic_write_text
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        except OSError as e:  # a cache: never a reason to fail a publish
+            log.warning("cannot write %s: %s", self.path, e)
+
+
 def list_publications(pkm: "Pkm", *, limit: int | None = None) -> "list[Publication]":
     """What was published (`pkm share history`), newest first."""
     return pkm.store.get_publications(limit=limit)
 
 
-def shared_content(pkm: "Pkm") -> SharedContent:
+def shared_content(pkm: "Pkm", slug: str = "", name: str = "") -> SharedContent:
     """The author's shared items and notes, private ones left out (see pkm.store.publish)."""
     private = pkm.settings.share.private_tag.strip()
     items = pkm.store.get_shared_items(private)
@@ -514,12 +632,22 @@ def shared_content(pkm: "Pkm") -> SharedContent:
         if n.path not in public
         for name in (n.name, n.path.removesuffix(".md"))
     )
-    notes = []
-    for note in shared_notes:
-        html = note_html(pkm.vault, note, private_names)
-        if html is not None:
-            notes.append((note, html))
-    return SharedContent(tuple(items), tuple(notes))
+    vault = pkm.vault
+    import hashlib
+
+    from pkm import __version__
+
+    key = hashlib.sha256(
+        pickle.dumps(
+            (__version__, slug, name, items, shared_notes, sorted(private_names)), protocol=5
+        )
+    ).hexdigest()
+    return SharedContent(
+        tuple(items),
+        tuple(shared_notes),
+        lambda note: note_html(vault, note, private_names),
+        key=key,
+    )
 
 
 # --- shared.atom's notes ------------------------------------------------------------------------
@@ -532,8 +660,6 @@ def note_html(
     sources region (the highlights it lists travel as their items' entries, where the
     private ones are left out; the note's public sources are its `pkm:cites`). None when
     the file cannot be read."""
-    from markdown_it import MarkdownIt
-
     from pkm.errors import NoteError
     from pkm.sense import vault as v
     from pkm.sense.synthesize import SOURCES_REGION
@@ -549,8 +675,15 @@ def note_html(
         begin = body.rfind("\n", 0, max(span[0] - 1, 0)) + 1
         end_line = body.find("\n", span[1])
         body = body[:begin] + body[len(body) if end_line < 0 else end_line + 1 :]
-    html = MarkdownIt("commonmark", {"html": False}).render(_public_text(body, private_names))
+    html = _markdown().render(_public_text(body, private_names))
     return sanitize_html(html)
+
+
+@functools.cache
+def _markdown() -> "MarkdownIt":
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
 
 
 _COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)

@@ -66,7 +66,7 @@ _SHARED_NOTES = """
 WITH private_notes AS (
   SELECT x.note_id FROM note_tags x JOIN tags t ON t.id = x.tag_id WHERE lower(ltrim(t.name, '#')) = :private
 )
-SELECT n.id, n.path, n.title, n.created_at, n.updated_at, n.mtime_ns,
+SELECT n.id, n.path, n.title, n.created_at, n.updated_at, n.mtime_ns, n.content_hash,
   (SELECT group_concat(t.name, char(31)) FROM note_tags x JOIN tags t ON t.id = x.tag_id
    WHERE x.note_id = n.id) AS tag_names
 FROM notes n
@@ -151,10 +151,11 @@ class PublishMixin(StoreBase):
                         note_id=r[0],
                         path=r[1],
                         title=r[2],
-                        tags=_tags(r[6]),
+                        tags=_tags(r[7]),
                         created=created,
                         updated=updated,
                         cites=tuple(cites.get(r[0], ())),
+                        content_hash=r[6],
                     )
                 )
         return notes
