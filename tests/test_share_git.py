@@ -140,7 +140,7 @@ def test_a_failed_pull_names_the_step(pkm: Pkm, tmp_path: Path) -> None:
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
     fill(pkm)
-    with pytest.raises(GitError, match="^git pull failed: "):
+    with pytest.raises(GitError, match=r"^git pull failed: "):
         publish(pkm, work, pull=True)
 
 

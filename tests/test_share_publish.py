@@ -68,7 +68,10 @@ def publish(pkm: Pkm, folder: Path, author: str = "Ann", **kwargs: Any) -> Any:
 
 def hashes(folder: Path) -> dict[str, tuple[str, int]]:
     return {
-        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        str(p.relative_to(folder)): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != ".pkm-publish.lock"
     }
@@ -180,7 +183,9 @@ def test_nothing_private_in_any_file(pkm: Pkm, team: Path) -> None:
     add_annotation(pkm, secret, "SECRET-QUOTE-1")
     sql(pkm, "UPDATE items SET status = 'starred', status_changed_at = ? WHERE id = ?",
         "2026-01-28T10:00:00Z", secret)  # fmt: skip
-    sourced = add_item(pkm, "SECRET-SOURCED", url="https://s.example/2", source="https://secret.example/feed")
+    sourced = add_item(
+        pkm, "SECRET-SOURCED", url="https://s.example/2", source="https://secret.example/feed"
+    )
     add_annotation(pkm, sourced, "SECRET-QUOTE-2")
     with pkm.store.transaction():
         (tag_id,) = pkm.store._tag_ids(["private"])
@@ -254,7 +259,9 @@ def test_an_unwritable_author_folder_is_an_error_and_nothing_changes(
     (team / "ann").chmod(0o555)
     try:
         done = subprocess.run(
-            unprivileged(_pkm_command(home, "share", "publish", "--to", str(team), "--week", "2026-W05")),
+            unprivileged(
+                _pkm_command(home, "share", "publish", "--to", str(team), "--week", "2026-W05")
+            ),
             env=_env() | {"PKM_SHARE_AUTHOR": "Ann"},
             capture_output=True,
             text=True,
@@ -329,10 +336,14 @@ def test_team_page_for_several_authors(run: Any, tmp_path: Path, team: Path) -> 
     assert team_feed.entries[0].link.endswith("/2026-W05.html")
 
 
-def test_a_template_in_home_overrides_the_team_page(run: Any, home: Path, tmp_path: Path, team: Path) -> None:
+def test_a_template_in_home_overrides_the_team_page(
+    run: Any, home: Path, tmp_path: Path, team: Path
+) -> None:
     _make_home(tmp_path, "ann", "A")
     (home / "templates").mkdir(parents=True)
-    (home / "templates" / "share-team.html.j2").write_text("<p>{{ team }}: {{ members | length }}</p>\n")
+    (home / "templates" / "share-team.html.j2").write_text(
+        "<p>{{ team }}: {{ members | length }}</p>\n"
+    )
     run("share", "team", "--to", str(team), "-q")
     assert (team / "index.html").read_text() == "<p>team: 0</p>\n"
 

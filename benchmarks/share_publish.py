@@ -6,7 +6,7 @@ page and feed of 20 authors with a year (52 weeks) of digests each.
 Targets: under 2 s, under 0.5 s and under 2 s. Each figure is the median of a few runs of
 the library call (`publish_digest`, `refresh_team`), the database and the files warm.
 
-Run: `.venv/bin/python benchmarks/share.py [--items 5000] [--keep DIR]`.
+Run: `.venv/bin/python benchmarks/share_publish.py [--items 5000] [--keep DIR]`.
 """
 
 import argparse
@@ -29,7 +29,10 @@ from pkm.share.publish import publish_digest, refresh_team  # noqa: E402
 
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 WEEK = week_period("2026-W05", UTC)
-WORDS = "attention model data graph sparse cache index query stream vector token layer".split()
+WORDS = [
+    *("attention", "model", "data", "graph", "sparse", "cache"),
+    *("index", "query", "stream", "vector", "token", "layer"),
+]
 
 
 def text(i: int, n: int) -> str:
@@ -97,7 +100,10 @@ def team_folder(folder: Path, authors: int, weeks: int) -> None:
         entries = []
         for w in range(1, weeks + 1):
             period = week_period(f"2025-W{w:02d}", UTC)
-            body = "".join(f"<h2>Item {k}</h2><blockquote><p>{text(k + w, 40)}</p></blockquote>" for k in range(20))
+            body = "".join(
+                f"<h2>Item {k}</h2><blockquote><p>{text(k + w, 40)}</p></blockquote>"
+                for k in range(20)
+            )
             entries.append(
                 DigestEntry(
                     author=f"Author {a}", folder=slug, label=period.label, title=f"Author {a}: {period.label}",
