@@ -41,6 +41,7 @@ check: lint test
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/seek.py
 	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/share.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

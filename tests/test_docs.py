@@ -23,8 +23,7 @@ def command_paths() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("path", "help_text"), command_paths())
 def test_command_has_help_and_docs(path: str, help_text: str) -> None:
     assert help_text.strip(), f"{path} has no help"
-    if path != "pkm share":  # an empty group until the Share issue
-        assert path in README, f"{path} is not documented in README.md"
+    assert path in README, f"{path} is not documented in README.md"
 
 
 def test_readme_documents_exit_codes_and_cron() -> None:

@@ -1,5 +1,6 @@
 """ISO weeks and ranges of days in the person's zone (pkm.share.period)."""
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -46,7 +47,7 @@ def test_a_week_across_a_dst_change_is_167_or_169_hours() -> None:
 
 def test_consecutive_weeks_tile_time() -> None:
     weeks = [week_period(f"2026-W{n:02d}", BERLIN) for n in range(1, 54)]
-    for a, b in zip(weeks, weeks[1:], strict=False):
+    for a, b in itertools.pairwise(weeks):
         assert a.end == b.start
     assert week_period("2027-W01", BERLIN).start == weeks[-1].end
 
