@@ -118,3 +118,16 @@ class NoteError(PkmError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+
+
+class PublishError(PkmError):
+    """A digest could not be published: the team folder is missing or not writable, or a
+    file could not be written (nothing was changed then)."""
+
+
+class GitError(PublishError):
+    """A git step of a publication failed (`git commit: ...`); the files written stay."""
+
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"git {step} failed: {detail}")
+        self.step = step

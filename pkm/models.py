@@ -68,7 +68,7 @@ class EntryKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class SharedHighlight:
+class TeammateHighlight:
     """A highlight (or, with an empty `exact`, a comment on the whole item) as a teammate's
     `shared.atom` carries it (`pkm:highlight`). `id` is its identity across publications:
     an edit upstream keeps it, so the reader's copy is updated in place."""
@@ -115,7 +115,7 @@ class ParsedEntry:
     # An entry of a teammate's shared.atom (pkm's namespace); None for any other feed's.
     kind: EntryKind | None = None
     shared_by: str | None = None  # the teammate (the entry's author), for shared entries
-    highlights: tuple[SharedHighlight, ...] = ()
+    highlights: tuple[TeammateHighlight, ...] = ()
     cites: tuple[Cite, ...] = ()  # a note's cited articles
 
 
@@ -302,7 +302,7 @@ class EntryUpdate:
 
 @dataclass(frozen=True)
 class SharedAnnotation:
-    """What storing does with one highlight of a teammate's (`SharedHighlight`): the
+    """What storing does with one highlight of a teammate's (`TeammateHighlight`): the
     annotation it becomes on the reader's item, anchored in the reader's text when the
     quote is found there, else orphaned with the teammate's quote. Decided before
     anything is written (`pkm.seek.decide`)."""
@@ -667,6 +667,92 @@ class NoteIndexChanges:
 
     def __bool__(self) -> bool:
         return bool(self.upserts or self.touched or self.removed)
+
+
+# --- share: what a person shares with a team, and what was published ------------------------
+
+
+@dataclass(frozen=True)
+class SharedHighlight:
+    """One of the author's own highlights (or comments on a whole item: `exact` None) as
+    `shared.atom` carries it; never a private one, never a teammate's."""
+
+    annotation_id: int
+    exact: str | None
+    prefix: str
+    suffix: str
+    comment: str
+    tags: tuple[str, ...]
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class SharedItem:
+    """An item the author starred or highlighted, not private, with its public highlights."""
+
+    item_id: int
+    title: str | None
+    url: str | None
+    source_title: str | None
+    source_url: str | None
+    tags: tuple[str, ...]
+    starred_at: datetime | None
+    highlights: tuple[SharedHighlight, ...]
+
+    @property
+    def published(self) -> datetime:
+        """When it was first shared: the earliest of its star and highlights."""
+        times = [h.created for h in self.highlights]
+        if self.starred_at is not None:
+            times.append(self.starred_at)
+        return min(times)
+
+    @property
+    def updated(self) -> datetime:
+        """The latest change of what is shared of it (a highlight added or edited, the star)."""
+        times = [h.updated for h in self.highlights]
+        if self.starred_at is not None:
+            times.append(self.starred_at)
+        return max(times)
+
+
+@dataclass(frozen=True)
+class SharedCite:
+    """An item a shared note cites (never a private one)."""
+
+    url: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class SharedNote:
+    """A note of the vault, not private, as `shared.atom` carries it. `updated` comes from
+    its frontmatter (else its creation, else the file's modification time)."""
+
+    note_id: int
+    path: str
+    title: str
+    tags: tuple[str, ...]
+    created: datetime | None
+    updated: datetime
+    cites: tuple[SharedCite, ...] = ()
+    content_hash: str = ""  # of the file, as the note index last read it
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One `pkm share publish` run, as `pkm share history` lists it. `files` are the paths
+    (relative to the team folder) whose bytes changed; `commit` the git commit made."""
+
+    id: int
+    author: str
+    period: str
+    folder: str
+    published_at: datetime
+    files: tuple[str, ...]
+    changed: int
+    commit: str | None
 
 
 # --- share: digests of a period ------------------------------------------------------------------

@@ -12,16 +12,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pkm.cli._context import cli_errors, get_pkm, get_pkm_refreshing
-from pkm.cli._options import JsonOption
-from pkm.cli._output import emit_json, safe
+from pkm.cli._options import JsonOption, QuietOption
+from pkm.cli._output import emit_json, info, safe
 from pkm.errors import InvalidPeriodError
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
     from pkm.models import Digest, Period
+    from pkm.share.publish import PublishResult
 
 share_app = typer.Typer(
-    help="Share what you learned: digests of a week or of any days.", no_args_is_help=True
+    help="Share what you learned: digests of a week or of any days. With no subcommand:"
+    " publish the last week to the team folder ([share] folder).",
+    invoke_without_command=True,
 )
 
 FORMATS = ("md", "html", "atom", "json")
@@ -180,3 +183,198 @@ def share_digest(
             )
         else:
             sys.stdout.write("".join(f"{f}\n" for f in files))
+
+
+# --- publishing to a team folder --------------------------------------------------------------
+
+ToOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--to",
+        metavar="DIR",
+        help="The team folder. Default: [share] folder in pkm.toml.",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+
+
+def _team_folder(to: Path | None, pkm: "Pkm") -> Path:
+    if to is not None:
+        return to
+    configured = pkm.settings.share.folder.strip()
+    if not configured:
+        raise typer.BadParameter(
+            "no team folder: give --to DIR or set [share] folder in pkm.toml", param_hint="--to"
+        )
+    return pkm.paths.home / Path(configured).expanduser()
+
+
+def _publish_lines(r: "PublishResult") -> list[str]:
+    verb = "would change" if r.dry_run else "changed"
+    lines = [f"  {f}" for f in r.changed]
+    head = f"{r.author} {r.period}: {verb} {len(r.changed)} of {len(r.files)} files in {r.folder}"
+    if r.commit:
+        head += f"; committed {r.commit[:12]}"
+    if r.pushed:
+        head += "; pushed"
+    return [head, *lines]
+
+
+def _publish(
+    ctx: typer.Context,
+    *,
+    to: Path | None,
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    dry_run: bool,
+    no_commit: bool,
+    pull: bool,
+    push: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    from pkm.share.publish import publish_digest
+
+    with cli_errors():
+        pkm = get_pkm(ctx)
+        folder = _team_folder(to, pkm)
+        period = _period(week, since, until, pkm)
+        result = publish_digest(
+            pkm,
+            period,
+            folder=folder,
+            env=dict(os.environ),
+            dry_run=dry_run,
+            commit=not no_commit,
+            pull=pull,
+            push=push,
+        )
+        if as_json:
+            emit_json(result)
+        else:
+            for line in _publish_lines(result):
+                info(safe(line), quiet)
+
+
+@share_app.callback()
+def share_run(ctx: typer.Context) -> None:
+    """Publish the last week's digest to the team folder ([share] folder in pkm.toml)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _publish(
+        ctx,
+        to=None,
+        week=None,
+        since=None,
+        until=None,
+        dry_run=False,
+        no_commit=False,
+        pull=False,
+        push=False,
+        as_json=False,
+        quiet=False,
+    )
+
+
+@share_app.command("publish")
+def share_publish(
+    ctx: typer.Context,
+    to: ToOption = None,
+    week: Annotated[
+        str | None,
+        typer.Option("--week", metavar="YYYY-Www", help="The ISO week, e.g. 2026-W05."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATE", help="First day (YYYY-MM-DD), with --until."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show which files would change; write nothing.")
+    ] = False,
+    no_commit: Annotated[
+        bool, typer.Option("--no-commit", help="Do not commit, even in a git work tree.")
+    ] = False,
+    pull: Annotated[
+        bool, typer.Option("--pull", help="git pull --rebase the team folder first.")
+    ] = False,
+    push: Annotated[bool, typer.Option("--push", help="git push after committing.")] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Publish a digest (default: the last complete week) into DIR/<author>/."""
+    _publish(
+        ctx,
+        to=to,
+        week=week,
+        since=since,
+        until=until,
+        dry_run=dry_run,
+        no_commit=no_commit,
+        pull=pull,
+        push=push,
+        as_json=as_json,
+        quiet=quiet,
+    )
+
+
+@share_app.command("team")
+def share_team(
+    ctx: typer.Context, to: ToOption = None, as_json: JsonOption = False, quiet: QuietOption = False
+) -> None:
+    """Rebuild the team page and feed (DIR/index.html, index.md, feed.atom)."""
+    from pkm.share.publish import refresh_team
+
+    with cli_errors():
+        pkm = get_pkm_refreshing(ctx)
+        result = refresh_team(pkm.paths.home, _team_folder(to, pkm))
+        if as_json:
+            emit_json(result)
+        else:
+            info(f"team: changed {len(result.changed)} of {len(result.files)} files", quiet)
+
+
+@share_app.command("history")
+def share_history(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List what was published: when, where, which files changed, which commit."""
+    with cli_errors():
+        from pkm.share.publish import list_publications
+
+        publications = list_publications(get_pkm_refreshing(ctx), limit=limit)
+        if as_json:
+            emit_json(publications)
+            return
+        from rich.text import Text
+
+        from pkm._util.timeutil import to_iso
+        from pkm.cli._output import Column, add_row, fitted_table, stdout_console
+
+        console = stdout_console()
+        columns = [
+            Column("published"),
+            Column("author", shrink=3, min_width=6),
+            Column("period"),
+            Column("changed", justify="right"),
+            Column("commit"),
+            Column("folder", shrink=1, min_width=10),
+        ]
+        for p in publications:
+            add_row(
+                columns,
+                Text(to_iso(p.published_at) or ""),
+                Text(safe(p.author)),
+                Text(safe(p.period)),
+                Text(str(p.changed)),
+                Text((p.commit or "")[:12]),
+                Text(safe(p.folder)),
+            )
+        console.print(fitted_table(columns, console.width))

@@ -22,13 +22,13 @@ from pkm.models import (
     FetchOutcome,
     ParsedEntry,
     SharedAnnotation,
-    SharedHighlight,
     Source,
     SourceMove,
     SourceResult,
     SourceUpdate,
     StoredEntries,
     StoredShared,
+    TeammateHighlight,
     TextQuote,
 )
 from pkm.seek import schedule
@@ -271,7 +271,7 @@ def shared_updates(
 
 
 def shared_annotation(
-    h: SharedHighlight,
+    h: TeammateHighlight,
     entry: ParsedEntry,
     digest: str,
     text: str,

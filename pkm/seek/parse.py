@@ -21,7 +21,7 @@ from pkm._util.hashing import content_hash
 from pkm._util.timeutil import to_iso
 from pkm._util.urls import is_http_url, url_key
 from pkm.errors import ParseError
-from pkm.models import FeedLimits, ParsedEntry, ParsedFeed, SharedHighlight
+from pkm.models import FeedLimits, ParsedEntry, ParsedFeed, TeammateHighlight
 from pkm.seek.retrieve import Fetched
 
 # Below this many due sources, parsing inline is cheaper than starting worker processes.
@@ -86,7 +86,7 @@ def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:
     return rows
 
 
-def shared_hash(h: SharedHighlight) -> str:
+def shared_hash(h: TeammateHighlight) -> str:
     """What decides that a teammate edited a highlight: everything it carries."""
     created, updated = to_iso(h.created), to_iso(h.updated)
     return content_hash(

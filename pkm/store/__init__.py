@@ -11,6 +11,7 @@ from pkm.store._db import BUSY_TIMEOUT, Index, open_database, wrap_errors
 from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
+from pkm.store.publish import PublishMixin
 from pkm.store.search import SearchMixin
 from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
@@ -28,6 +29,7 @@ class Store(
     NoteIndexMixin,
     SearchMixin,
     ShareMixin,
+    PublishMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db

@@ -26,7 +26,7 @@ from pkm.models import (
     FeedLimits,
     ParsedEntry,
     ParsedFeed,
-    SharedHighlight,
+    TeammateHighlight,
 )
 from pkm.seek.feeds._dates import _parse_date
 from pkm.seek.feeds._encoding import _fix_c1
@@ -129,7 +129,7 @@ def _build_entry(
         entry_id = f"sha256:{hashlib.sha256(basis.encode()).hexdigest()}"
     author = _clean(_authors(raw.authors))
     kind: EntryKind | None = None
-    highlights: tuple[SharedHighlight, ...] = ()
+    highlights: tuple[TeammateHighlight, ...] = ()
     cites: tuple[Cite, ...] = ()
     if raw.is_shared:
         kind = EntryKind.NOTE if (raw.kind or "").strip().lower() == "note" else EntryKind.ITEM
@@ -162,7 +162,7 @@ def _build_entry(
 
 def _highlights(
     raw: Iterable[_RawHighlight], limits: FeedLimits
-) -> tuple[tuple[SharedHighlight, ...], int]:
+) -> tuple[tuple[TeammateHighlight, ...], int]:
     """A teammate's highlights, cleaned and cut, and how many were over the limit.
 
     One without an id has no identity to be updated or removed by: it is ignored, as is
@@ -170,7 +170,7 @@ def _highlights(
     document order. Quotes and comments are cut to `limits.max_highlight_bytes` (and
     `max_entry_bytes`), the context either side to `CONTEXT` characters, next to the quote.
     """
-    found: dict[str, SharedHighlight] = {}
+    found: dict[str, TeammateHighlight] = {}
     over = 0
     size = min(limits.max_highlight_bytes, limits.max_entry_bytes)
     for h in raw:
@@ -182,7 +182,7 @@ def _highlights(
             continue
         exact = _cut_to(_strip_controls(h.exact), size)
         tags = (" ".join(_strip_controls(t).split())[:_MAX_TAG_CHARS] for t in h.tags)
-        found[highlight_id] = SharedHighlight(
+        found[highlight_id] = TeammateHighlight(
             id=highlight_id,
             exact=exact if exact.strip() else "",
             prefix=_strip_controls(h.prefix)[-CONTEXT:],

@@ -1,0 +1,704 @@
+"""Publishing a digest into a team folder: decide every file's bytes (a `PublishPlan`),
+then, under the folder's lock, write the files that changed, atomically, and commit them
+when the folder is in a git work tree.
+
+Atomic: every file is first written in full to a temporary file beside it (all of them,
+before any is renamed), then renamed over the old one, so a teammate, Syncthing or a
+network drive never sees half a file, and a failure while writing (a full disk, a folder
+that is not writable) leaves every old file as it was. A file whose bytes would not change
+is not touched at all.
+
+The lock is `filelock` on `DIR/.pkm-publish.lock` (flock: released by the kernel when a
+publisher dies, so there is no stale lock to clean up, and NFS and SMB honour it across
+machines). Where the file system has no flock, it falls back to an atomically created
+directory `DIR/.pkm-publish.lock.d`, stale after ten minutes by the file system's own clock
+(the mtime of a file just created), which is the same for every machine sharing the folder.
+The lock is held while the team's files are read and rewritten, so two authors publishing
+at once both end up in the team page and feed.
+"""
+
+import contextlib
+import errno
+import functools
+import logging
+import os
+import pickle
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pkm._util.text import slugify
+from pkm.content import sanitize_html
+from pkm.errors import InvalidInputError, PublishError
+from pkm.models import Digest, Period, Publication, SharedItem, SharedNote
+from pkm.share import feeds, team
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from pkm.core import Pkm
+
+log = logging.getLogger("pkm.share.publish")
+
+LOCK_NAME = ".pkm-publish.lock"
+LOCK_WAIT = 60.0  # seconds a publish waits for another one in the same folder
+STALE_LOCK_SECONDS = 600
+DIGEST_FORMATS = ("md", "html", "json")
+_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
+
+
+def author_slug(name: str) -> str:
+    """The author's folder name: a safe slug of `name` (no separators, no `..`, never
+    empty). InvalidInputError for a name with no letter or digit."""
+    if not any(ch.isalnum() for ch in name):
+        raise InvalidInputError(f"the author name cannot be made a folder name: {name!r}")
+    return slugify(name)
+
+
+# --- the plan -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """A file of the team folder as it will be: `old` is what is there now (None: absent)."""
+
+    path: Path
+    data: bytes
+    old: bytes | None
+
+    @property
+    def changed(self) -> bool:
+        return self.data != self.old
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    folder: Path
+    author: str
+    period: str
+    files: tuple[PlannedFile, ...]
+
+    @property
+    def changed(self) -> tuple[PlannedFile, ...]:
+        return tuple(f for f in self.files if f.changed)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did. Paths are relative to the team folder."""
+
+    folder: str
+    author: str
+    period: str
+    files: tuple[str, ...]
+    changed: tuple[str, ...]
+    commit: str | None = None
+    dry_run: bool = False
+    pulled: bool = False
+    pushed: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """A digest with its files' text, decided before the folder is touched."""
+
+    digest: Digest
+    texts: Mapping[str, str]  # format -> text
+
+
+@dataclass(frozen=True)
+class SharedContent:
+    """What `shared.atom` carries: the author's shared items and notes, and how to make a
+    note's HTML (only the notes that make the feed's cut are read and rendered)."""
+
+    items: tuple[SharedItem, ...]
+    notes: tuple[SharedNote, ...] = ()
+    note_content: Callable[[SharedNote], str | None] = lambda note: None
+    key: str = ""  # what the feed is made from (see RenderCache.shared)
+    ready: bytes | None = None  # the feed as already published from the same key
+
+
+def read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as e:
+        raise PublishError(f"cannot read {path}: {e.strerror}") from None
+
+
+def digest_summary(digest: Digest) -> str:
+    s = digest.summary
+    return (
+        f"{_count(s.notes, 'note')}, {_count(s.items, 'item')}, {_count(s.highlights, 'highlight')}"
+    )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def html_body(page: str) -> str:
+    """The body of an HTML page, sanitized: what a feed entry carries."""
+    m = _BODY_RE.search(page)
+    return sanitize_html(m.group(1) if m else page)
+
+
+def plan_publication(
+    home: Path,
+    folder: Path,
+    author: str,
+    rendered: RenderedDigest,
+    shared: SharedContent,
+    *,
+    read: Callable[[Path], bytes | None] = read_bytes,
+) -> PublishPlan:
+    """Every file a publication writes, with its bytes: the digest's files, the author's
+    index pages and feeds, and the team's pages and feed. Reads, never writes."""
+    slug = author_slug(author)
+    digest = rendered.digest
+    label = digest.period.label
+    author_dir = folder / slug
+    out: dict[Path, bytes] = {}
+    for fmt in DIGEST_FORMATS:
+        out[author_dir / f"{label}.{fmt}"] = rendered.texts[fmt].encode("utf-8")
+
+    previous = {e.id: e for e in feeds.read_digest_feed(read(author_dir / "feed.atom") or b"")}
+    when = digest.updated
+    entry = feeds.DigestEntry(
+        author=author,
+        folder=slug,
+        label=label,
+        title=f"{author}: {label}",
+        href=f"{label}.html",
+        start=digest.period.start,
+        end=digest.period.end,
+        published=when,
+        updated=when,
+        summary=digest_summary(digest),
+        content_html="",
+    )
+    html = out[author_dir / f"{label}.html"]
+    old = previous.get(entry.id)
+    # The page did not change: its sanitized body is the one in the feed already.
+    same_page = old is not None and read(author_dir / f"{label}.html") == html
+    entry = replace(
+        entry,
+        content_html=old.content_html if same_page and old else html_body(html.decode("utf-8")),
+    )
+    entry = feeds.with_previous(entry, previous.get(entry.id))
+    entries = {**previous, entry.id: entry}
+    # The author's name is the newest one everywhere (a rename shows on every digest).
+    digests = [e if e.author == author else _renamed(e, author) for e in entries.values()]
+    feed = feeds.render_digest_feed(
+        feed_id=feeds.tag_uri(slug, "digests"),
+        title=f"{author}: digests",
+        author=author,
+        entries=digests,
+    )
+    out[author_dir / "feed.atom"] = feed
+    for name, data in team.author_pages(home, slug, author, digests).items():
+        out[author_dir / name] = data
+    out[author_dir / "shared.atom"] = shared.ready or feeds.render_shared_feed(
+        slug,
+        shared.items,
+        shared.notes,
+        shared.note_content,
+        read(author_dir / "shared.atom"),
+        name=author,
+    )
+    out.update(plan_team(home, folder, read=read, known={slug: feed}))
+    return PublishPlan(
+        folder=folder,
+        author=author,
+        period=label,
+        files=tuple(PlannedFile(p, data, read(p)) for p, data in out.items()),
+    )
+
+
+def _renamed(entry: feeds.DigestEntry, author: str) -> feeds.DigestEntry:
+    return replace(entry, author=author, title=entry.title.replace(entry.author, author, 1))
+
+
+def plan_team(
+    home: Path,
+    folder: Path,
+    *,
+    read: Callable[[Path], bytes | None] = read_bytes,
+    known: Mapping[str, bytes] | None = None,
+) -> dict[Path, bytes]:
+    """The team's index pages and feed, from every author's feed.atom (`known` overrides
+    the file of an author by folder name)."""
+    members = team.read_members(folder, read, known=known)
+    name = folder.resolve().name or "team"
+    return {folder / n: data for n, data in team.team_files(home, name, members).items()}
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def check_folder(folder: Path) -> None:
+    """A team folder must exist (a typo, or a network drive not mounted, must not quietly
+    create a local one) and be a folder."""
+    if not folder.exists():
+        raise PublishError(f"no team folder at {folder} (create it, or set [share] folder)")
+    if not folder.is_dir():
+        raise PublishError(f"the team folder is not a folder: {folder}")
+
+
+def write_plan(plan: PublishPlan) -> tuple[PlannedFile, ...]:
+    """Write the files of `plan` that changed, all or none: each goes to a temporary file
+    in its own folder first; only when all are written are they renamed into place."""
+    changed = plan.changed
+    folders = sorted({f.path.parent for f in changed})
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for d in folders:
+            try:
+                d.mkdir(exist_ok=True)
+            except OSError as e:
+                raise PublishError(f"cannot create the folder {d}: {e.strerror}") from None
+        for f in changed:
+            staged.append((_stage(f), f.path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    for d in folders:
+        _fsync_folder(d)
+    return changed
+
+
+def _stage(f: PlannedFile) -> Path:
+    """`f`'s bytes in a new fsynced temporary file beside it, with the mode of the file it
+    replaces (else the umask's)."""
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{f.path.name[:40]}.", suffix=".tmp", dir=f.path.parent
+        )
+    except OSError as e:
+        raise PublishError(f"cannot write to {f.path.parent}: {e.strerror}") from None
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(f.data)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            mode = f.path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+    except OSError as e:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise PublishError(f"cannot write {f.path}: {e.strerror}") from None
+    return tmp
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- the folder lock ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, *, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the team folder's publish lock (see the module docstring), waiting up to `wait`
+    seconds for another publisher; PublishError when it cannot be had."""
+    from filelock import FileLock, Timeout
+
+    path = folder / LOCK_NAME
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise PublishError(f"another publish holds the team folder's lock: {path}") from None
+    except NotImplementedError:
+        with _lock_directory(folder, wait):
+            yield
+        return
+    except OSError as e:
+        if e.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+            with _lock_directory(folder, wait):
+                yield
+            return
+        raise PublishError(f"cannot lock the team folder {folder}: {e.strerror}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def _lock_directory(folder: Path, wait: float) -> Iterator[None]:
+    path = folder / (LOCK_NAME + ".d")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            path.mkdir()
+            break
+        except FileExistsError:
+            if _stale(folder, path):
+                log.warning("removing a stale publish lock: %s", path)
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+                continue
+            if time.monotonic() > deadline:
+                raise PublishError(
+                    f"another publish holds the team folder's lock: {path}"
+                ) from None
+            time.sleep(0.1)
+        except OSError as e:
+            raise PublishError(f"cannot lock the team folder {folder}: {e.strerror}") from None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+
+
+def _stale(folder: Path, lock: Path) -> bool:
+    """Whether the lock directory is older than STALE_LOCK_SECONDS by the file system's clock."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".pkm-clock.") as probe:
+            now = os.fstat(probe.fileno()).st_mtime
+        return now - lock.stat().st_mtime > STALE_LOCK_SECONDS
+    except OSError:
+        return False
+
+
+# --- the service --------------------------------------------------------------------------------
+
+
+def publish(
+    home: Path,
+    folder: Path,
+    author: str,
+    rendered: RenderedDigest,
+    shared: SharedContent,
+    *,
+    env: Mapping[str, str],
+    dry_run: bool = False,
+    commit: bool = True,
+    pull: bool = False,
+    push: bool = False,
+) -> PublishResult:
+    """Write a rendered digest and everything that follows from it into `folder`.
+
+    Raises PublishError when the folder is missing or cannot be written (nothing was
+    changed then), GitError when a git step fails (what was written stays).
+    """
+    from pkm.share.git import find_work_tree
+
+    check_folder(folder)
+    slug = author_slug(author)
+    tree = find_work_tree(folder, env) if (commit or pull or push) and not dry_run else None
+    if dry_run:
+        plan = plan_publication(home, folder, author, rendered, shared)
+        return _result(plan, slug, dry_run=True)
+    with folder_lock(folder):
+        if pull and tree is not None:
+            tree.pull()
+        plan = plan_publication(home, folder, author, rendered, shared)
+        written = write_plan(plan)
+        sha = None
+        if commit and tree is not None:
+            message = f"pkm share: {author} {plan.period}"
+            sha = tree.commit([f.path for f in written], message, slug)
+        if push and tree is not None:
+            tree.push()
+    return _result(
+        plan,
+        slug,
+        commit=sha,
+        pulled=pull and tree is not None,
+        pushed=push and tree is not None,
+    )
+
+
+def refresh_team(home: Path, folder: Path) -> PublishResult:
+    """Rewrite the team's pages and feed from the authors' feeds (`pkm share team`)."""
+    check_folder(folder)
+    with folder_lock(folder):
+        files = plan_team(home, folder)
+        plan = PublishPlan(
+            folder, "", "", tuple(PlannedFile(p, d, read_bytes(p)) for p, d in files.items())
+        )
+        write_plan(plan)
+    return _result(plan, "")
+
+
+def _result(plan: PublishPlan, slug: str, **kwargs: object) -> PublishResult:
+    def rel(p: Path) -> str:
+        return p.relative_to(plan.folder).as_posix()
+
+    return PublishResult(
+        folder=str(plan.folder),
+        author=slug,
+        period=plan.period,
+        files=tuple(rel(f.path) for f in plan.files),
+        changed=tuple(rel(f.path) for f in plan.changed),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def publish_digest(
+    pkm: "Pkm",
+    period: Period,
+    *,
+    folder: Path,
+    author: str | None = None,
+    env: Mapping[str, str],
+    dry_run: bool = False,
+    commit: bool = True,
+    pull: bool = False,
+    push: bool = False,
+) -> PublishResult:
+    """Build the digest of `period`, publish it into the team folder, and record it for
+    `pkm share history` (not on a dry run).
+
+    Args:
+        author: the name shown (default: `[share] author`, else the OS user); its slug is
+            the author's folder.
+        env: the environment git runs in (the CLI's, without GIT_* variables).
+        commit, pull, push: the git steps when the folder is in a work tree.
+
+    Raises:
+        PublishError: the folder is missing or cannot be written; nothing was changed.
+        GitError: a git step failed; the files written stay.
+    """
+    from pkm.share.digest import build_digest, default_author, record_archive
+    from pkm.share.render import render_digest
+
+    name = (author or default_author(pkm)).strip()
+    slug = author_slug(name)  # a bad name fails before any work
+    check_folder(folder)
+    digest = build_digest(pkm, period, author=name)
+    cache = RenderCache(pkm.paths.home, folder / slug, digest)
+    texts = cache.texts() or {fmt: render_digest(pkm, digest, fmt) for fmt in DIGEST_FORMATS}
+    shared = shared_content(pkm, slug, name)
+    shared = replace(shared, ready=cache.shared(shared.key))
+    result = publish(
+        pkm.paths.home,
+        folder,
+        name,
+        RenderedDigest(digest, texts),
+        shared,
+        env=env,
+        dry_run=dry_run,
+        commit=commit,
+        pull=pull,
+        push=push,
+    )
+    if not dry_run:
+        cache.save(texts)
+        written = read_bytes(folder / slug / "shared.atom")
+        if written is not None:
+            cache.save_shared(shared.key, written)
+        record_archive(pkm, digest)
+        pkm.store.add_publication(
+            author=result.author,
+            period=result.period,
+            folder=result.folder,
+            published_at=pkm.now(),
+            files=result.changed,
+            commit=result.commit,
+        )
+    return result
+
+
+class RenderCache:
+    """The digest's files as last published, reused when the same digest (the same data,
+    templates and pkm) is published again, so that a republish with nothing changed does
+    not render 5,000 items three times. Keyed by a hash of the digest's `repr` (frozen
+    dataclasses: every field), pkm's version and the templates' names, sizes and mtimes;
+    the published files are reused only if their bytes are still the ones recorded. The
+    record is HOME/cache/share/<author folder>.json; losing it costs one render."""
+
+    def __init__(self, home: Path, author_dir: Path, digest: Digest) -> None:
+        import hashlib
+
+        from pkm import __version__
+
+        self.path = home / "cache" / "share" / f"{author_dir.name}.json"
+        self.label = digest.period.label
+        self.author_dir = author_dir
+        h = hashlib.sha256(f"{__version__}\n".encode())
+        h.update(pickle.dumps(digest, protocol=5))
+        for folder in (home / "templates", Path(__file__).parents[1] / "templates"):
+            with contextlib.suppress(OSError):
+                for p in sorted(folder.iterdir()):
+                    st = p.stat()
+                    h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        self.key = h.hexdigest()
+
+    def _load(self) -> dict[str, Any]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def texts(self) -> dict[str, str] | None:
+        import hashlib
+
+        entry = self._load().get(self.label)
+        if not isinstance(entry, dict) or entry.get("key") != self.key:
+            return None
+        texts = {}
+        for fmt in DIGEST_FORMATS:
+            data = read_bytes(self.author_dir / f"{self.label}.{fmt}")
+            if data is None or hashlib.sha256(data).hexdigest() != entry.get(fmt):
+                return None
+            texts[fmt] = data.decode("utf-8")
+        return texts
+
+    def save(self, texts: Mapping[str, str]) -> None:
+        import hashlib
+
+        data = self._load()
+        entry = {"key": self.key}
+        for fmt in DIGEST_FORMATS:
+            entry[fmt] = hashlib.sha256(texts[fmt].encode("utf-8")).hexdigest()
+        if data.get(self.label) == entry:
+            return
+        data[self.label] = entry
+        self._write(data)
+
+    def shared(self, key: str) -> bytes | None:
+        """shared.atom as published, if it was made from the same `key` and is unchanged."""
+        import hashlib
+
+        entry = self._load().get("shared.atom")
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        data = read_bytes(self.author_dir / "shared.atom")
+        if data is None or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        return data
+
+    def save_shared(self, key: str, data: bytes) -> None:
+        import hashlib
+
+        record = self._load()
+        entry = {"key": key, "sha256": hashlib.sha256(data).hexdigest()}
+        if record.get("shared.atom") != entry:
+            record["shared.atom"] = entry
+            self._write(record)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        import json
+
+        from pkm._util.fsutil import atomic_write_text
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        except OSError as e:  # a cache: never a reason to fail a publish
+            log.warning("cannot write %s: %s", self.path, e)
+
+
+def list_publications(pkm: "Pkm", *, limit: int | None = None) -> "list[Publication]":
+    """What was published (`pkm share history`), newest first."""
+    return pkm.store.get_publications(limit=limit)
+
+
+def shared_content(pkm: "Pkm", slug: str = "", name: str = "") -> SharedContent:
+    """The author's shared items and notes, private ones left out (see pkm.store.publish)."""
+    private = pkm.settings.share.private_tag.strip()
+    items = pkm.store.get_shared_items(private)
+    shared_notes = pkm.store.get_shared_notes(private)
+    public = {n.path for n in shared_notes}
+    private_names = frozenset(
+        name.casefold()
+        for n in pkm.store.get_notes()
+        if n.path not in public
+        for name in (n.name, n.path.removesuffix(".md"))
+    )
+    vault = pkm.vault
+    import hashlib
+
+    from pkm import __version__
+
+    key = hashlib.sha256(
+        pickle.dumps(
+            (__version__, slug, name, items, shared_notes, sorted(private_names)), protocol=5
+        )
+    ).hexdigest()
+    return SharedContent(
+        tuple(items),
+        tuple(shared_notes),
+        lambda note: note_html(vault, note, private_names),
+        key=key,
+    )
+
+
+# --- shared.atom's notes ------------------------------------------------------------------------
+
+
+def note_html(
+    vault: Path, note: SharedNote, private_names: frozenset[str] = frozenset()
+) -> str | None:
+    """A note's Markdown as sanitized HTML, without its frontmatter and without pkm's
+    sources region (the highlights it lists travel as their items' entries, where the
+    private ones are left out; the note's public sources are its `pkm:cites`). None when
+    the file cannot be read."""
+    from pkm.errors import NoteError
+    from pkm.sense import vault as v
+    from pkm.sense.synthesize import SOURCES_REGION
+
+    try:
+        text = v.read_note_file(vault, note.path).text
+        body = text[v.find_frontmatter(text).body_start :]
+        span = v.region_span(body, SOURCES_REGION, note.path)
+    except NoteError as e:
+        log.warning("%s: left out of shared.atom: %s", note.path, e)
+        return None
+    if span is not None:
+        begin = body.rfind("\n", 0, max(span[0] - 1, 0)) + 1
+        end_line = body.find("\n", span[1])
+        body = body[:begin] + body[len(body) if end_line < 0 else end_line + 1 :]
+    html = _markdown().render(_public_text(body, private_names))
+    return sanitize_html(html)
+
+
+@functools.cache
+def _markdown() -> "MarkdownIt":
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
+_COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
+_WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
+
+
+def _public_text(body: str, private_names: frozenset[str]) -> str:
+    """A note's text as shared: comments out (Obsidian's and HTML's), each wikilink as its
+    label, and a link to a private note as "a private note" (its name never leaves)."""
+
+    def label(m: re.Match[str]) -> str:
+        target = (m.group(1) or "").strip()
+        name = target.rsplit("/", 1)[-1].casefold()
+        if name in private_names or target.casefold() in private_names:
+            return "a private note"
+        return (m.group(3) or m.group(1) or m.group(2) or "").strip()
+
+    return _WIKILINK_RE.sub(label, _COMMENT_RE.sub("", body))
