@@ -178,8 +178,10 @@ def test_private_things_never_appear(pkm: Pkm) -> None:
     assert [n.title for n in d.notes] == ["Public note"]
     assert [c.item_id if c else None for c in d.notes[0].cites] == [None, public]
     assert d.notes[0].links == ()  # the private note it links to is not named
+    assert d.notes[0].excerpt == "Mine. a private note"  # not even the link's name
     for fmt, text in all_formats(pkm, d).items():
         assert "SECRET" not in text and "s.example/1" not in text, fmt
+        assert "[[secret]]" not in text and "Mine. secret" not in text, fmt
         assert "a private source" in text or fmt == "json", fmt
 
 

@@ -214,9 +214,10 @@ def test_nothing_private_in_any_file(pkm: Pkm, team: Path) -> None:
             for word in ("SECRET", "s.example", "secret.example"):
                 assert word not in text, (path, word)
     shared = (team / "ann/shared.atom").read_text()
-    # The private note's name stays out of shared.atom. (The digest's excerpt shows a
-    # wikilink's label, name or not: the digest's side, in pkm.share.digest.)
-    assert "hidden" not in shared
+    # A link to the private note leaves neither its name nor its label, in any file.
+    for path in team.rglob("*"):
+        if path.is_file():
+            assert "hidden" not in path.read_text(encoding="utf-8"), path
     assert "public quote" in shared and "Public note" in shared and "a private note" in shared
 
 

@@ -236,25 +236,47 @@ def synthesis_section(body: str) -> str:
             out.append(line)
         elif m is not None and m.group(2).strip().casefold() == "synthesis":
             level = len(m.group(1))
-    return _clean_text("\n".join(out))
+    return "\n".join(out)
 
 
-def _clean_text(text: str) -> str:
-    """A note's text as a digest shows it: comments (`%% %%`, `<!-- -->`) out, wikilinks as
-    their label, blank runs squeezed."""
+def public_text(text: str, private_names: frozenset[str] = frozenset()) -> str:
+    """A note's text as it may leave: comments (Obsidian's `%% %%`, HTML's `<!-- -->`) out,
+    each wikilink as its label, and a link to a private note as "a private note", so its
+    name and label never leave. `private_names`: those notes' names and paths (no `.md`),
+    casefolded."""
 
     def label(m: re.Match[str]) -> str:
+        target = (m.group(1) or "").strip()
+        if private_names and (
+            target.casefold() in private_names
+            or target.rsplit("/", 1)[-1].casefold() in private_names
+        ):
+            return "a private note"
         return (m.group(3) or m.group(1) or m.group(2) or "").strip()
 
-    text = _WIKILINK_RE.sub(label, _COMMENT_RE.sub("", text))
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    return _WIKILINK_RE.sub(label, _COMMENT_RE.sub("", text))
 
 
-def note_excerpt(body: str) -> str:
+def private_note_names(notes: Sequence[Note], private_tag: str) -> frozenset[str]:
+    """What a wikilink may call the private notes (or the unreadable ones): their names and
+    paths without `.md`, casefolded, for `public_text`."""
+    return frozenset(
+        name.casefold()
+        for n in notes
+        if n.error is not None or is_private(n.tags, private_tag)
+        for name in (n.name, n.path.removesuffix(".md"))
+    )
+
+
+def _clean_text(text: str, private_names: frozenset[str]) -> str:
+    """`public_text`, with blank runs squeezed: what an excerpt shows."""
+    return re.sub(r"\n{3,}", "\n\n", public_text(text, private_names)).strip()
+
+
+def note_excerpt(body: str, private_names: frozenset[str] = frozenset()) -> str:
     """The note's Synthesis section, else the start of its text: the title heading and any
-    `Sources` section (pkm's list of highlights) left out."""
-    synthesis = synthesis_section(body)
+    `Sources` section (pkm's list of highlights) left out; see `public_text`."""
+    synthesis = _clean_text(synthesis_section(body), private_names)
     if synthesis:
         if len(synthesis) > SYNTHESIS_MAX_CHARS:
             synthesis = synthesis[: SYNTHESIS_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -274,7 +296,7 @@ def note_excerpt(body: str) -> str:
             continue  # headings are not part of an excerpt
         if not skip_level:
             kept.append(line)
-    text = _clean_text("\n".join(kept))
+    text = _clean_text("\n".join(kept), private_names)
     if len(text) <= EXCERPT_CHARS:
         return text
     return text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
@@ -298,6 +320,7 @@ def select_notes(
     public = {
         n.path: n for n in all_notes if n.error is None and not is_private(n.tags, private_tag)
     }
+    private_names = private_note_names(all_notes, private_tag)
     resolver = LinkResolver(n.path for n in all_notes)
     links_by_path: dict[str, list[str]] = {}
     for path, link in note_links:
@@ -329,7 +352,7 @@ def select_notes(
                 note_id=note.id,
                 path=note.path,
                 title=note.title,
-                excerpt=note_excerpt(bodies.get(note.id, "")),
+                excerpt=note_excerpt(bodies.get(note.id, ""), private_names),
                 tags=note.tags,
                 created=note.created,
                 updated=note.updated,

@@ -36,6 +36,7 @@ from pkm.content import sanitize_html
 from pkm.errors import InvalidInputError, PublishError
 from pkm.models import Digest, Period, Publication, SharedItem, SharedNote
 from pkm.share import feeds, team
+from pkm.share.digest import public_text
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -631,7 +632,7 @@ def shared_content(pkm: "Pkm", slug: str = "", name: str = "") -> SharedContent:
         for n in pkm.store.get_notes()
         if n.path not in public
         for name in (n.name, n.path.removesuffix(".md"))
-    )
+    )  # every note not shared: private, broken, or not in this period
     vault = pkm.vault
     import hashlib
 
@@ -675,7 +676,7 @@ def note_html(
         begin = body.rfind("\n", 0, max(span[0] - 1, 0)) + 1
         end_line = body.find("\n", span[1])
         body = body[:begin] + body[len(body) if end_line < 0 else end_line + 1 :]
-    html = _markdown().render(_public_text(body, private_names))
+    html = _markdown().render(public_text(body, private_names))
     return sanitize_html(html)
 
 
@@ -684,21 +685,3 @@ def _markdown() -> "MarkdownIt":
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False})
-
-
-_COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
-_WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
-
-
-def _public_text(body: str, private_names: frozenset[str]) -> str:
-    """A note's text as shared: comments out (Obsidian's and HTML's), each wikilink as its
-    label, and a link to a private note as "a private note" (its name never leaves)."""
-
-    def label(m: re.Match[str]) -> str:
-        target = (m.group(1) or "").strip()
-        name = target.rsplit("/", 1)[-1].casefold()
-        if name in private_names or target.casefold() in private_names:
-            return "a private note"
-        return (m.group(3) or m.group(1) or m.group(2) or "").strip()
-
-    return _WIKILINK_RE.sub(label, _COMMENT_RE.sub("", body))
