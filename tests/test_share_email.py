@@ -101,3 +101,20 @@ def test_no_server_is_a_clear_error() -> None:
 def test_an_unknown_security_setting_is_named() -> None:
     with pytest.raises(EmailError, match="smtp_security"):
         send(build_message(MAIL), ShareSettings(smtp_security="ssl"))
+
+
+def test_pkm_share_email_sends_the_week(run, home, smtp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    inbox, settings = smtp
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "pkm.toml").write_text(
+        f'[share]\nauthor = "Ada"\nsmtp_host = "127.0.0.1"\nsmtp_port = {settings.smtp_port}\n'
+        'smtp_security = "none"\nsmtp_user = "ada"\n'
+    )
+    monkeypatch.setenv("PKM_SHARE_SMTP_PASSWORD", "right")
+    result = run("share", "email", "--to", "Team <team@example.org>", "--week", "2026-W05")
+    assert "sent the digest 2026-W05" in result.stderr and "right" not in result.stderr
+    (message,) = inbox.messages
+    assert message["Subject"] == "Ada: what I learned, 2026-W05"
+    assert message["From"] == "Ada@localhost"
+    bad = run("share", "email", "--to", "team@example.org\nBcc: x@evil.example", code=1)
+    assert "not an e-mail address" in bad.stderr

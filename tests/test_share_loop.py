@@ -559,3 +559,31 @@ def test_a_huge_quote_is_cut(home: Path) -> None:
     )
     [entry] = parse_feed(body, "file:///a").entries
     assert len(entry.highlights[0].exact.encode()) == limits.max_highlight_bytes
+
+
+def test_the_loop_through_pkm_share_publish(tmp_path: Path, feed_server: FeedServer) -> None:
+    """The issue's loop with nothing written by hand: A and B read the same article from
+    their own feeds, A highlights and runs `pkm share publish`, B follows the team folder
+    and has one item carrying A's highlight, placed in B's own copy of the text."""
+    team = tmp_path / "team"
+    team.mkdir()
+    a_home, b_home = make_home(tmp_path, "alice"), make_home(tmp_path, "bob")
+    a_url = "https://example.com/spacing?utm_source=rss"
+    cli(a_home, "seek", "add", feed_server.route("/a.xml", rss(a_url, ARTICLE)))
+    b_text = "A note from the editor. " + ARTICLE
+    b_feed = feed_server.route("/b.xml", rss("http://example.com/spacing/", b_text))
+    cli(b_home, "seek", "add", b_feed)
+    [a_item] = as_json(a_home, "sense", "inbox")
+    [b_item] = as_json(b_home, "sense", "inbox")
+    cli(a_home, "sense", "annotate", str(a_item["id"]), "--highlight", "The forgetting curve",
+        "--comment", "The key idea.")  # fmt: skip
+    cli(a_home, "share", "publish", "--to", str(team), "--no-commit", "--quiet")
+    cli(b_home, "share", "publish", "--to", str(team), "--no-commit", "--quiet")
+    assert (team / "alice" / "shared.atom").is_file() and (team / "index.html").is_file()
+    followed = as_json(b_home, "seek", "add", str(team))
+    assert [Path(r["input"]).parent.name for r in followed] == ["alice"]
+    [item] = as_json(b_home, "sense", "inbox", "--all")
+    assert item["id"] == b_item["id"]
+    [shared] = as_json(b_home, "sense", "annotations")
+    assert shared["shared_by"] == "Alice" and shared["comment"] == "The key idea."
+    assert item["content_text"][shared["start"] : shared["end"]] == "The forgetting curve"

@@ -29,6 +29,17 @@ share_app = typer.Typer(
 
 FORMATS = ("md", "html", "atom", "json")
 
+WeekOption = Annotated[
+    str | None, typer.Option("--week", metavar="YYYY-Www", help="The ISO week, e.g. 2026-W05.")
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", metavar="DATE", help="First day (YYYY-MM-DD), with --until."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD).")
+]
+
 
 def _formats(value: str | None, *, to_stdout: bool) -> list[str]:
     names = [f.strip().lower() for f in (value or "md").split(",") if f.strip()]
@@ -103,18 +114,9 @@ def _dry_run_lines(digest: "Digest", files: list[Path]) -> list[str]:
 @share_app.command("digest")
 def share_digest(
     ctx: typer.Context,
-    week: Annotated[
-        str | None,
-        typer.Option("--week", metavar="YYYY-Www", help="The ISO week, e.g. 2026-W05."),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DATE", help="First day (YYYY-MM-DD), with --until."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD)."),
-    ] = None,
+    week: WeekOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -282,18 +284,9 @@ def share_run(ctx: typer.Context) -> None:
 def share_publish(
     ctx: typer.Context,
     to: ToOption = None,
-    week: Annotated[
-        str | None,
-        typer.Option("--week", metavar="YYYY-Www", help="The ISO week, e.g. 2026-W05."),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DATE", help="First day (YYYY-MM-DD), with --until."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD)."),
-    ] = None,
+    week: WeekOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show which files would change; write nothing.")
     ] = False,
@@ -378,3 +371,29 @@ def share_history(
                 Text(safe(p.folder)),
             )
         console.print(fitted_table(columns, console.width))
+
+
+@share_app.command("email")
+def share_email(
+    ctx: typer.Context,
+    to: Annotated[
+        list[str],
+        typer.Option("--to", metavar="ADDRESS", help="Send to this address (repeatable)."),
+    ],
+    week: WeekOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """E-mail a digest (default: the last complete week) as text and HTML over SMTP.
+
+    The server is set in pkm.toml ([share] smtp_host, smtp_port, smtp_security, smtp_user);
+    the password is best given as PKM_SHARE_SMTP_PASSWORD in the environment.
+    """
+    from pkm.share.email import email_digest
+
+    with cli_errors():
+        pkm = get_pkm_refreshing(ctx)
+        period = _period(week, since, until, pkm)
+        mail = email_digest(pkm, period, to)
+        info(f"sent the digest {period.label} to {safe(', '.join(mail.to))}", quiet)
