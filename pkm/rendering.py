@@ -66,6 +66,26 @@ def md_text(value: Any) -> Markup:
     return Markup(text.replace("<!--", "&lt;!--").replace("-->", "--&gt;"))
 
 
+# A Markdown link or image whose destination has a scheme: `[x](javascript:...)`.
+_MD_LINK_RE = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def md_shared_text(value: Any) -> Markup:
+    """A person's Markdown as it leaves for others (a comment in a digest): as `md_text`,
+    with raw HTML shown as text and links to anything but http(s) and mailto as text, so no
+    teammate's Markdown viewer runs what a comment holds."""
+    from pkm._util.urls import LINK_SCHEMES
+
+    text = str(md_text(value)).replace("<", "&lt;")
+
+    def link(m: re.Match[str]) -> str:
+        if m.group(3).lower() in LINK_SCHEMES:
+            return m.group(0)
+        return m.group(0).replace("[", "\\[").replace("](", "\\](", 1)
+
+    return Markup(_MD_LINK_RE.sub(link, text))
+
+
 _URL_UNSAFE_RE = re.compile(r"[\s<>()\[\]\"'`|\\^{}]")
 
 
@@ -110,7 +130,9 @@ def _environment(home_templates: str) -> "jinja2.Environment":
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(md=md, quote=md_quote, text=md_text, url=md_url, link=md_link)
+    env.filters.update(
+        md=md, quote=md_quote, text=md_text, shared_text=md_shared_text, url=md_url, link=md_link
+    )
     return env
 
 

@@ -316,3 +316,17 @@ def test_the_default_author_is_the_os_user(pkm: Pkm) -> None:
     from pkm.share import default_author
 
     assert default_author(pkm) == getpass.getuser()
+
+
+def test_a_comment_s_html_and_script_links_leave_as_text(pkm: Pkm) -> None:
+    item = add_item(pkm, "Public", url="https://p.example/1")
+    add_annotation(
+        pkm,
+        item,
+        "public quote",
+        comment="<script>x()</script> [a](javascript:y()) [b](https://ok.example/)",
+    )
+    md = render_digest(pkm, build_digest(pkm, W05, author="ann"), "md")
+    assert "<script>" not in md and "&lt;script>" in md
+    assert "[a](javascript:" not in md and "\\[a\\](javascript:" in md
+    assert "[b](https://ok.example/)" in md
