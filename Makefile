@@ -1,5 +1,6 @@
 # The two set-up commands of the README:
-#   make demo   install pkm in .venv and run it end to end on examples/ (offline)
+#   make demo   install pkm in .venv and run it end to end on examples/ (offline), then
+#               the three-person team demo (examples/team-demo.sh)
 #   make test   install the test dependencies in .venv and run the whole test suite
 # .ci/run calls `make test`, then `make corpus` (the checks over ../shared/corpus).
 
@@ -23,6 +24,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/team-demo.sh
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -370,3 +370,20 @@ def test_the_demo_runs_offline_prints_no_escapes_and_cleans_up(tmp_path: Path) -
     assert "\x1b" not in done.stdout + done.stderr
     assert "5 items:" in done.stdout
     assert list(tmp_path.iterdir()) == []  # its home is gone
+
+
+def test_the_team_demo_closes_the_loop_through_git_offline(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[1] / "examples" / "team-demo.sh"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PKM_", "GIT_"))}
+    environment.pop("NO_COLOR", None)
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    environment["TMPDIR"] = str(tmp_path)
+    done = subprocess.run(
+        ["bash", str(demo)], env=environment, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "pkm share: ana" in out and "pkm share: ben" in out  # one commit each
+    assert "Shared by ana" in out and "Shared by ben" in out  # in Cai's inbox
+    assert "The rhythm we agreed on." in out
+    assert list(tmp_path.iterdir()) == []
