@@ -65,6 +65,8 @@ class EntryKind(StrEnum):
 
     ITEM = "item"  # an article they starred or highlighted
     NOTE = "note"  # a note they wrote
+    QUESTION = "question"  # a question they asked the team (`pkm share ask`)
+    ANSWER = "answer"  # their answer to a question (`pkm share answer`)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class ParsedEntry:
     shared_by: str | None = None  # the teammate (the entry's author), for shared entries
     highlights: tuple[TeammateHighlight, ...] = ()
     cites: tuple[Cite, ...] = ()  # a note's cited articles
+    answers: str | None = None  # an answer's question: that entry's id (`pkm:answers`)
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,8 @@ class Item:
     annotation_count: int = 0  # highlights and comments on it
     notes: tuple[NoteRef, ...] = ()  # the notes that cite it, by title
     cites: tuple[Cite, ...] = ()  # a teammate's note: the articles it cites
+    kind: str = "item"  # item; from a teammate's shared.atom also note, question, answer
+    answers_ref: str | None = None  # a teammate's answer: the entry id of its question
 
     @property
     def date(self) -> datetime | None:
@@ -876,3 +881,37 @@ class Digest:
         for n in self.notes:
             times += [t for t in (n.created, n.updated) if t is not None]
         return max(times, default=self.period.end)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question the person asked the team (`pkm share ask`); `shared.atom` carries it."""
+
+    id: int
+    text: str
+    tags: tuple[str, ...]
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerCite:
+    """An item an answer points to: what a teammate needs to find it."""
+
+    item_id: int
+    title: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The person's answer to a teammate's question (`pkm share answer`): a note of theirs
+    and/or items, and a comment. `question_ref` is the question's entry id."""
+
+    id: int
+    question_ref: str
+    question_text: str
+    note_path: str | None
+    note_title: str | None
+    items: tuple[AnswerCite, ...]
+    comment: str
+    answered_at: datetime

@@ -47,7 +47,7 @@ def as_json(feed: ParsedFeed) -> dict[str, Any]:
     # of entries of any other feed, whose expectations were written before it.
     for entry in result.get("entries", ()):
         if entry["kind"] is None:
-            for key in ("kind", "shared_by", "highlights", "cites"):
+            for key in ("kind", "shared_by", "highlights", "cites", "answers"):
                 del entry[key]
     return result
 

@@ -110,6 +110,8 @@ EXPECTED_COLUMNS = {
         "status_changed_at",
         "sort_at",
         "enclosures",
+        "kind",
+        "answers_ref",
     ],
     "item_sources": ["source_id", "entry_id", "item_id", "content_hash", "first_seen_at"],
     "tags": ["id", "name"],

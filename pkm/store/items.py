@@ -79,6 +79,8 @@ def _row_to_item(r: dict[str, Any]) -> Item:
         annotation_count=r["annotation_count"],
         notes=tuple(NoteRef(**n) for n in json.loads(r["note_refs"] or "[]")),
         cites=tuple(Cite(**c) for c in json.loads(r["cite_refs"] or "[]")),
+        kind=r["kind"],
+        answers_ref=r["answers_ref"],
     )
 
 
@@ -95,6 +97,8 @@ def item_values(entry: ParsedEntry) -> dict[str, Any]:
         "content_text": entry.content_text,
         "categories": json.dumps(list(entry.tags), ensure_ascii=False),
         "enclosures": json.dumps([asdict(e) for e in entry.enclosures], ensure_ascii=False),
+        "kind": entry.kind.value if entry.kind is not None else "item",
+        "answers_ref": entry.answers,
     }
 
 

@@ -343,3 +343,38 @@ def m006_shared_highlights(db: Database) -> None:
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations()
+def m007_questions(db: Database) -> None:
+    """Asking the team: the person's own questions and answers, and teammates' ones as items.
+
+    `questions` and `answers` are what the person asked and answered (`pkm share ask`,
+    `pkm share answer`); `shared.atom` carries them. A teammate's question or answer
+    arrives as an item whose `kind` says so (`item` for everything else, `note` for a
+    teammate's note); an answer's `answers_ref` is the entry id of the question it answers,
+    which is how an asker finds the answers to their own questions.
+    """
+    db.executescript(
+        """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',
+            asked_at TEXT NOT NULL
+        );
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            question_ref TEXT NOT NULL,
+            question_text TEXT NOT NULL,
+            note_path TEXT,
+            note_title TEXT,
+            items TEXT NOT NULL DEFAULT '[]',
+            comment TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL
+        );
+        ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'item';
+        ALTER TABLE items ADD COLUMN answers_ref TEXT;
+        CREATE INDEX items_answers_ref ON items(answers_ref) WHERE answers_ref IS NOT NULL;
+        """
+    )

@@ -106,9 +106,9 @@ class UpdatesMixin(AnnotationsMixin):
                 cursor = conn.execute(
                     "INSERT INTO items (guid, url_key, first_seen_at, sort_at, url, title, author,"
                     " published_at, updated_at, summary, content_html, content_text, categories,"
-                    " enclosures) VALUES (:guid, :url_key, :now, :sort_at, :url, :title, :author,"
-                    " :published_at, :updated_at, :summary, :content_html, :content_text,"
-                    " :categories, :enclosures)",
+                    " enclosures, kind, answers_ref) VALUES (:guid, :url_key, :now, :sort_at,"
+                    " :url, :title, :author, :published_at, :updated_at, :summary, :content_html,"
+                    " :content_text, :categories, :enclosures, :kind, :answers_ref)",
                     {
                         **values,
                         "guid": e.entry.entry_id,

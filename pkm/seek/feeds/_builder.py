@@ -132,7 +132,8 @@ def _build_entry(
     highlights: tuple[TeammateHighlight, ...] = ()
     cites: tuple[Cite, ...] = ()
     if raw.is_shared:
-        kind = EntryKind.NOTE if (raw.kind or "").strip().lower() == "note" else EntryKind.ITEM
+        named = (raw.kind or "").strip().lower()
+        kind = EntryKind(named) if named in _KINDS else EntryKind.ITEM
         highlights, over = _highlights(raw.highlights, limits)
         if dropped is not None:
             dropped.append(over)
@@ -155,9 +156,13 @@ def _build_entry(
         enclosures=enclosures,
         kind=kind,
         shared_by=author if kind is not None else None,
+        answers=_strip_controls(raw.answers)[:2000] if kind is EntryKind.ANSWER and raw.answers else None,
         highlights=highlights,
         cites=cites,
     )
+
+
+_KINDS = frozenset(k.value for k in EntryKind)
 
 
 def _highlights(

@@ -66,6 +66,7 @@ class _RawEntry:
     kind: str | None = None
     highlights: list[_RawHighlight] = field(default_factory=list)
     cites: list[tuple[str, str | None]] = field(default_factory=list)  # (absolute href, title)
+    answers: str | None = None  # an answer's question (`pkm:answers ref`)
     is_shared: bool = False  # an element of pkm's namespace was seen
 
 

@@ -1,7 +1,7 @@
 """pkm's own vocabulary (`xmlns:pkm="https://pkm.invalid/ns/share/1"`): what a teammate's
 `shared.atom` adds to an Atom entry (docs/shared-atom.md).
 
-Owns reading `pkm:kind`, `pkm:highlight` (with its `pkm:exact`, `pkm:prefix`, `pkm:suffix`,
+Owns reading `pkm:kind`, `pkm:answers` (an answer's question), `pkm:highlight` (with its `pkm:exact`, `pkm:prefix`, `pkm:suffix`,
 `pkm:comment` and `pkm:tag` children and `id`, `created`, `updated` attributes) and
 `pkm:cites` into a `_RawEntry`, as written: texts uncleaned and uncut (the builder does
 that, as for every text), dates still strings. `pkm:source` names where the teammate read
@@ -27,6 +27,8 @@ def read_share(entry: _RawEntry, node: Any, local: str, base: str) -> None:
         entry.kind = el.text(node)
     elif local == "highlight":
         entry.highlights.append(_read_highlight(node))
+    elif local == "answers":
+        entry.answers = (node.get("ref") or "").strip() or None
     elif local == "cites":
         href = _join(base, node.get("href"))
         if href:
