@@ -52,6 +52,8 @@ def item_json(item: Item) -> dict[str, Any]:
         "annotation_count": item.annotation_count,
         "notes": to_jsonable(item.notes),
         "cites": to_jsonable(item.cites),
+        "kind": item.kind,
+        "answers": item.answers_ref,
     }
 
 

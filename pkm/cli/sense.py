@@ -173,6 +173,8 @@ def _print_items(items: list["Item"]) -> None:
     for i in items:
         date = i.sort_at or i.date or i.first_seen_at  # what the list is sorted by
         title = Text(safe(i.title or i.url) or "(untitled)")
+        if i.kind in ("question", "answer"):  # a teammate asking, or answering you
+            title = Text.assemble((f"{i.kind}: ", "bold"), title)
         if i.tags:
             title.append(" " + " ".join(f"#{safe(t)}" for t in i.tags), style="dim")
         add_row(

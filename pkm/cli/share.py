@@ -397,3 +397,117 @@ def share_email(
         period = _period(week, since, until, pkm)
         mail = email_digest(pkm, period, to)
         info(f"sent the digest {period.label} to {safe(', '.join(mail.to))}", quiet)
+
+
+NoCommitOption = Annotated[
+    bool, typer.Option("--no-commit", help="Do not commit, even in a git work tree.")
+]
+
+
+@share_app.command("ask")
+def share_ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(metavar="QUESTION", help="What you want to know.")],
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Tag (repeatable).")
+    ] = None,
+    to: ToOption = None,
+    no_commit: NoCommitOption = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Ask the team: the question goes into your shared.atom, and teammates' pkm brings it
+    in; their answers come back with your next `pkm seek` (see `pkm share questions`)."""
+    from pkm.share.ask import ask_team
+
+    with cli_errors():
+        pkm = get_pkm(ctx)
+        asked, result = ask_team(
+            pkm,
+            question,
+            tags=tag or (),
+            folder=_team_folder(to, pkm),
+            env=dict(os.environ),
+            commit=not no_commit,
+        )
+        if as_json:
+            emit_json({"question": asked, "published": result})
+        else:
+            info(f"asked the team (question {asked.id}) in {safe(result.folder)}", quiet)
+
+
+@share_app.command("answer")
+def share_answer(
+    ctx: typer.Context,
+    question_id: Annotated[
+        int, typer.Argument(metavar="ID", min=1, help="The question: an item of your inbox.")
+    ],
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="NOTE", help="Answer with this note.")
+    ] = None,
+    item: Annotated[
+        list[int] | None,
+        typer.Option("--item", metavar="ID", help="Answer with this item (repeatable)."),
+    ] = None,
+    comment: Annotated[str, typer.Option("--comment", metavar="TEXT", help="Your words.")] = "",
+    to: ToOption = None,
+    no_commit: NoCommitOption = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Answer a teammate's question with a note, items or a comment; it goes into your
+    shared.atom, and the asker's next `pkm seek` brings it in under the question."""
+    from pkm.share.ask import answer_question
+
+    with cli_errors():
+        pkm = get_pkm(ctx)
+        answer, result = answer_question(
+            pkm,
+            question_id,
+            note=note,
+            item_ids=item or (),
+            comment=comment,
+            folder=_team_folder(to, pkm),
+            env=dict(os.environ),
+            commit=not no_commit,
+        )
+        if as_json:
+            emit_json({"answer": answer, "published": result})
+        else:
+            info(f"answered question {question_id} in {safe(result.folder)}", quiet)
+
+
+@share_app.command("questions")
+def share_questions(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Your questions to the team, newest first, each with the answers that arrived."""
+    from pkm.share.ask import asked_questions
+
+    with cli_errors():
+        asked = asked_questions(get_pkm_refreshing(ctx))
+        if as_json:
+            from pkm.serialize import item_json
+
+            emit_json(
+                [
+                    {
+                        "question": a.question,
+                        "ref": a.ref,
+                        "answers": [item_json(i) for i in a.answers],
+                    }
+                    for a in asked
+                ]
+            )
+            return
+        from rich.text import Text
+
+        from pkm.cli._output import stdout_console
+
+        console = stdout_console()
+        for a in asked:
+            console.print(
+                Text(f"{a.question.id:>4} {safe(a.question.text)}", style="bold"), no_wrap=False
+            )
+            if not a.answers:
+                console.print(Text("       no answer yet", style="dim"))
+            for i in a.answers:
+                console.print(Text(f"       item {i.id} from {safe(i.author)}: {safe(i.title)}"))

@@ -20,7 +20,7 @@ from typing import Any
 
 from pkm._util.timeutil import from_iso, to_iso
 from pkm.content import sanitize_html
-from pkm.models import SharedItem, SharedNote
+from pkm.models import Answer, Question, SharedItem, SharedNote
 
 log = logging.getLogger("pkm.share.feeds")
 
@@ -235,6 +235,8 @@ def render_shared_feed(
     previous: bytes | None = None,
     *,
     name: str | None = None,
+    questions: Iterable[Question] = (),
+    answers: Iterable[Answer] = (),
 ) -> bytes:
     """`shared.atom` (docs/shared-atom.md) from the author's shared items and notes, newest
     first, at most 500 entries. `note_content` gives a note's sanitized HTML (None: leave
@@ -255,12 +257,16 @@ def render_shared_feed(
     # Only entries that can make the cut are built: the newest by the data's times, and
     # those of the previous file (whose settled time may be later than the data's). An
     # entry in neither keeps its data time, older than all of the first kind.
-    candidates: list[tuple[datetime, str, SharedItem | SharedNote]] = []
+    candidates: list[tuple[datetime, str, SharedItem | SharedNote | Question | Answer]] = []
     for item in items:
         if item.starred_at is not None or item.highlights:
             candidates.append((item.updated, tag_uri(author, "item", str(item.item_id)), item))
     for note in notes:
         candidates.append((note.updated, tag_uri(author, "note", note.path), note))
+    for q in questions:
+        candidates.append((q.asked_at, tag_uri(author, "question", str(q.id)), q))
+    for a in answers:
+        candidates.append((a.answered_at, tag_uri(author, "answer", str(a.id)), a))
     candidates.sort(key=lambda c: (-c[0].timestamp(), c[1]))
     built: list[tuple[str, Any]] = []
     for _, entry_id, thing in candidates:
@@ -268,6 +274,12 @@ def render_shared_feed(
             continue
         if isinstance(thing, SharedItem):
             built.append(_item_entry(root, author, shown, thing))
+            continue
+        if isinstance(thing, Question):
+            built.append(_question_entry(root, author, shown, thing))
+            continue
+        if isinstance(thing, Answer):
+            built.append(_answer_entry(root, author, shown, thing, note_content))
             continue
         content = note_content(thing)
         if content is not None:
@@ -351,6 +363,65 @@ def _note_entry(
         el.set("href", xml_text(cite.url))
         if cite.title:
             el.set("title", xml_text(cite.title))
+    return entry_id, entry
+
+
+def _question_entry(root: Any, author: str, shown: str, q: Question) -> tuple[str, Any]:
+    """A question asked of the team (`pkm:kind question`): its text is title and content."""
+    etree = _etree()
+    entry_id = tag_uri(author, "question", str(q.id))
+    entry = _sub(root, "entry")
+    _sub(entry, "id", entry_id)
+    _sub(entry, "title", q.text if len(q.text) <= 200 else q.text[:199] + "…")
+    _author(entry, shown)
+    _sub(entry, "published", to_iso(q.asked_at))
+    _sub(entry, "updated", to_iso(q.asked_at))
+    for tag in q.tags:
+        etree.SubElement(entry, _A + "category").set("term", xml_text(tag))
+    _sub(entry, "content", _paragraphs(q.text)).set("type", "html")
+    _sub(entry, _P + "kind", "question")
+    return entry_id, entry
+
+
+def _answer_entry(
+    root: Any,
+    author: str,
+    shown: str,
+    a: Answer,
+    note_content: Callable[[SharedNote], str | None],
+) -> tuple[str, Any]:
+    """An answer (`pkm:kind answer`, `pkm:answers ref` = the question's entry id): the
+    comment, the note it points to (its text, as shared notes are), and the items, each
+    also a `pkm:cites` so the asker's pkm links them to the asker's own copies."""
+    escape = html.escape
+    etree = _etree()
+    entry_id = tag_uri(author, "answer", str(a.id))
+    entry = _sub(root, "entry")
+    _sub(entry, "id", entry_id)
+    _sub(entry, "title", f"Re: {a.question_text[:190]}")
+    _author(entry, shown)
+    _sub(entry, "published", to_iso(a.answered_at))
+    _sub(entry, "updated", to_iso(a.answered_at))
+    parts = [_paragraphs(a.comment)] if a.comment else []
+    if a.note_path:
+        parts.append(f"<h3>{escape(a.note_title or a.note_path)}</h3>")
+        note = SharedNote(0, a.note_path, a.note_title or a.note_path, (), None, a.answered_at)
+        parts.append(note_content(note) or "")
+    links = [c for c in a.items if c.url]
+    if links:
+        rows = "".join(
+            f'<li><a href="{escape(c.url or "")}">{escape(c.title or c.url or "")}</a></li>'
+            for c in links
+        )
+        parts.append(f"<ul>{rows}</ul>")
+    _sub(entry, "content", sanitize_html("".join(parts))).set("type", "html")
+    _sub(entry, _P + "kind", "answer")
+    etree.SubElement(entry, _P + "answers").set("ref", xml_text(a.question_ref))
+    for c in links:
+        el = etree.SubElement(entry, _P + "cites")
+        el.set("href", xml_text(c.url))
+        if c.title:
+            el.set("title", xml_text(c.title))
     return entry_id, entry
 
 

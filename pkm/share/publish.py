@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from pkm._util.text import slugify
 from pkm.content import sanitize_html
 from pkm.errors import InvalidInputError, PublishError
-from pkm.models import Digest, Period, Publication, SharedItem, SharedNote
+from pkm.models import Answer, Digest, Period, Publication, Question, SharedItem, SharedNote
 from pkm.share import feeds, team
 from pkm.share.digest import public_text
 
@@ -119,6 +119,8 @@ class SharedContent:
     items: tuple[SharedItem, ...]
     notes: tuple[SharedNote, ...] = ()
     note_content: Callable[[SharedNote], str | None] = lambda note: None
+    questions: tuple[Question, ...] = ()
+    answers: tuple[Answer, ...] = ()
     key: str = ""  # what the feed is made from (see RenderCache.shared)
     ready: bytes | None = None  # the feed as already published from the same key
 
@@ -211,6 +213,8 @@ def plan_publication(
         shared.note_content,
         read(author_dir / "shared.atom"),
         name=author,
+        questions=shared.questions,
+        answers=shared.answers,
     )
     out.update(plan_team(home, folder, read=read, known={slug: feed}))
     return PublishPlan(
@@ -634,13 +638,24 @@ def shared_content(pkm: "Pkm", slug: str = "", name: str = "") -> SharedContent:
         for name in (n.name, n.path.removesuffix(".md"))
     )  # every note not shared: private, broken, or not in this period
     vault = pkm.vault
+    questions, answers = pkm.store.get_questions(), pkm.store.get_answers()
     import hashlib
 
     from pkm import __version__
 
     key = hashlib.sha256(
         pickle.dumps(
-            (__version__, slug, name, items, shared_notes, sorted(private_names)), protocol=5
+            (
+                __version__,
+                slug,
+                name,
+                items,
+                shared_notes,
+                sorted(private_names),
+                questions,
+                answers,
+            ),
+            protocol=5,
         )
     ).hexdigest()
     return SharedContent(
@@ -648,6 +663,8 @@ def shared_content(pkm: "Pkm", slug: str = "", name: str = "") -> SharedContent:
         tuple(shared_notes),
         lambda note: note_html(vault, note, private_names),
         key=key,
+        questions=tuple(questions),
+        answers=tuple(answers),
     )
 
 
@@ -685,3 +702,36 @@ def _markdown() -> "MarkdownIt":
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False})
+
+
+def publish_shared(
+    pkm: "Pkm", *, folder: Path, env: Mapping[str, str], commit: bool = True, what: str = ""
+) -> PublishResult:
+    """Rewrite only the author's `shared.atom` (a question or answer was added), under the
+    folder lock, and commit it in a git work tree (message: `pkm share: AUTHOR WHAT`)."""
+    from pkm.share.digest import default_author
+    from pkm.share.git import find_work_tree
+
+    name = default_author(pkm).strip()
+    slug = author_slug(name)
+    check_folder(folder)
+    shared = shared_content(pkm, slug, name)
+    path = folder / slug / "shared.atom"
+    tree = find_work_tree(folder, env) if commit else None
+    with folder_lock(folder):
+        data = feeds.render_shared_feed(
+            slug,
+            shared.items,
+            shared.notes,
+            shared.note_content,
+            read_bytes(path),
+            name=name,
+            questions=shared.questions,
+            answers=shared.answers,
+        )
+        plan = PublishPlan(folder, name, what, (PlannedFile(path, data, read_bytes(path)),))
+        written = write_plan(plan)
+        sha = None
+        if tree is not None and written:
+            sha = tree.commit([f.path for f in written], f"pkm share: {name} {what}", slug)
+    return _result(plan, slug, commit=sha)

@@ -12,6 +12,7 @@ from pkm.store.annotations import AnnotationsMixin
 from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
 from pkm.store.publish import PublishMixin
+from pkm.store.questions import QuestionsMixin
 from pkm.store.search import SearchMixin
 from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
@@ -30,6 +31,7 @@ class Store(
     SearchMixin,
     ShareMixin,
     PublishMixin,
+    QuestionsMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db

@@ -156,7 +156,9 @@ def _build_entry(
         enclosures=enclosures,
         kind=kind,
         shared_by=author if kind is not None else None,
-        answers=_strip_controls(raw.answers)[:2000] if kind is EntryKind.ANSWER and raw.answers else None,
+        answers=_strip_controls(raw.answers)[:2000]
+        if kind is EntryKind.ANSWER and raw.answers
+        else None,
         highlights=highlights,
         cites=cites,
     )
