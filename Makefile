@@ -44,6 +44,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/seek.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/share.py
+	$(BIN)/python benchmarks/share_digest.py
+	$(BIN)/python benchmarks/sense.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,116 +1,170 @@
 #!/usr/bin/env python3
-"""Digest benchmark: build and render one week over 5,000 items, 2,000 highlights, 500 notes.
+"""Share benchmark on generated data: publishing a week that holds 5,000 starred items,
+2,000 highlights and 500 notes; publishing it again with nothing changed; and the team
+page and feed of 20 authors with a year (52 weeks) of digests each.
 
-A third of the items and a quarter of the highlights fall in the week (2026-W05), a fifth
-of the notes were created in it, some of everything is tagged private. Prints the first
-note sync (not part of the digest), then twice: building the digest, rendering it in the
-four formats, recording its archive. Target: build + render < 2 s.
+Targets: under 2 s, under 0.5 s and under 2 s. Each figure is the median of a few runs of
+the library call (`publish_digest`, `refresh_team`), the database and the files warm.
 
-Run: `.venv/bin/python benchmarks/share.py`.
+Run: `.venv/bin/python benchmarks/share.py [--items 5000] [--keep DIR]`.
 """
 
-import random
+import argparse
+import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pkm._util.urls import url_key
-from pkm.core import open_pkm
-from pkm.share import build_digest, record_archive, render_digest
-from pkm.share.period import week_period
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-DAYS = [
-    "2026-01-26",
-    "2026-01-27",
-    "2026-01-28",
-    "2026-01-29",
-    "2026-01-30",
-    "2026-01-31",
-    "2026-02-01",
+from pkm.core import open_pkm  # noqa: E402
+from pkm.share.feeds import DigestEntry, render_digest_feed, tag_uri  # noqa: E402
+from pkm.share.period import week_period  # noqa: E402
+from pkm.share.publish import publish_digest, refresh_team  # noqa: E402
+
+NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+WEEK = week_period("2026-W05", UTC)
+WORDS = [
+    *("attention", "model", "data", "graph", "sparse", "cache"),
+    *("index", "query", "stream", "vector", "token", "layer"),
 ]
 
-home = Path(tempfile.mkdtemp(prefix="digest_bench"))
-pkm = open_pkm(home, now=datetime(2026, 2, 2, 9, tzinfo=UTC))
-rng = random.Random(1)
-db = pkm.store.db
-with pkm.store.transaction():
-    for s in range(50):
-        db.execute(
-            "INSERT INTO sources (url, url_key, kind, title, added_at) VALUES (?, ?, 'feed', ?, '2025-01-01T00:00:00Z')",
-            [f"https://s{s}.example/feed", url_key(f"https://s{s}.example/feed"), f"Source {s}"],
-        )
-    for i in range(1, 5001):
-        status = "starred" if i % 50 == 0 else "read"
-        when = f"{DAYS[i % 7]}T10:00:00Z" if i % 3 == 0 else "2025-06-01T00:00:00Z"
-        text = " ".join(rng.choice(["alpha", "beta", "gamma", "delta"]) for _ in range(300))
-        db.execute(
-            "INSERT INTO items (id, guid, url, url_key, title, summary, content_text, status, status_changed_at, first_seen_at, sort_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                i,
-                f"g{i}",
-                f"https://a.example/{i}",
-                f"a.example/{i}",
-                f"Item {i}",
-                f"<p>Summary {i} <b>bold</b></p>",
-                text,
-                status,
-                when,
-                "2025-06-01T00:00:00Z",
-                "2025-06-01T00:00:00Z",
-            ],
-        )
-        db.execute(
-            "INSERT INTO item_sources (source_id, entry_id, item_id, content_hash, first_seen_at) VALUES (?,?,?,'h','2025-06-01T00:00:00Z')",
-            [1 + i % 50, f"g{i}", i],
-        )
-    tag_ids = pkm.store._tag_ids(["ml", "web", "private", "python", "db"])
-    for i in range(1, 5001, 7):
-        db.execute("INSERT OR IGNORE INTO item_tags VALUES (?, ?)", [i, tag_ids[i % 5]])
-    for a in range(1, 2001):
-        when = (
-            f"{DAYS[a % 7]}T1{a % 10}:00:00Z"
-            if a % 4 == 0
-            else f"2025-{1 + a % 12:02d}-10T00:00:00Z"
-        )
-        db.execute(
-            'INSERT INTO annotations (id, item_id, exact, prefix, suffix, start, "end", comment, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)',
-            [a, 1 + (a * 7) % 5000, f"quote {a}", "pre", "suf", 10, 17, f"comment {a}", when, when],
-        )
-        if a % 9 == 0:
-            db.execute("INSERT INTO annotation_tags VALUES (?, ?)", [a, tag_ids[a % 5]])
-vault = pkm.vault
-vault.mkdir(parents=True, exist_ok=True)
-for n in range(500):
-    created = f"{DAYS[n % 7]}T08:00:00Z" if n % 5 == 0 else "2025-03-01T00:00:00Z"
-    srcs = "".join(f"\n  - item_id: {1 + (n * 13 + k) % 5000}" for k in range(3))
-    (vault / f"note-{n}.md").write_text(
-        f"---\ntitle: Note {n}\ncreated: {created}\ntags: [{['ml', 'web', 'private', 'db'][n % 4]}]\nsources:{srcs}\n---\n# Note {n}\n\n## Synthesis\n\nThinking about [[note-{(n + 1) % 500}]] and more. "
-        + "words " * 200
-        + "\n"
-    )
-from pkm.sense.notes import sync_notes  # noqa: E402
 
-t = time.perf_counter()
-sync_notes(pkm)
-print(f"first note sync (not part of the digest): {time.perf_counter() - t:.2f}s")
-period = week_period("2026-W05", UTC)
-for run in range(2):
-    t0 = time.perf_counter()
-    d = build_digest(pkm, period, author="ann")
-    t1 = time.perf_counter()
-    out = {f: render_digest(pkm, d, f) for f in ("md", "html", "atom", "json")}
-    t2 = time.perf_counter()
-    record_archive(pkm, d)
-    t3 = time.perf_counter()
-    print(
-        f"run {run}: build {t1 - t0:.3f}s, render 4 formats {t2 - t1:.3f}s, record {t3 - t2:.3f}s; "
-        f"notes {len(d.notes)}, items {len(d.items)}, highlights {d.summary.highlights}, archive {len(d.archive)}; "
-        f"sizes " + ", ".join(f"{k} {len(v) // 1024} KB" for k, v in out.items())
-    )
-pkm.close()
-import shutil  # noqa: E402
+def text(i: int, n: int) -> str:
+    return " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(n))
 
-shutil.rmtree(home, ignore_errors=True)
+
+def generate(home: Path, items: int, highlights: int, notes: int) -> None:
+    pkm = open_pkm(home, now=NOW)
+    store = pkm.store
+    db = store.db
+    day = WEEK.start + timedelta(hours=10)
+    with store.transaction():
+        db.execute(
+            "INSERT INTO sources (url, url_key, kind, title, added_at)"
+            " VALUES ('https://feed.example/', 'feed.example/', 'feed', 'Example', ?)",
+            ["2026-01-01T00:00:00Z"],
+        )
+        for i in range(1, items + 1):
+            when = (day + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            db.execute(
+                "INSERT INTO items (id, guid, url, url_key, title, content_text, status,"
+                " first_seen_at, sort_at, status_changed_at, content_html)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'starred', ?, ?, ?, ?)",
+                [i, f"g{i}", f"https://a.example/{i}", f"a.example/{i}", f"Article {i}: " + text(i, 5),
+                 text(i, 80), when, when, when, "<p>" + text(i, 60) + "</p>"],
+            )  # fmt: skip
+            db.execute(
+                "INSERT INTO item_sources (source_id, entry_id, item_id, content_hash, first_seen_at)"
+                " VALUES (1, ?, ?, 'h', ?)",
+                [f"g{i}", i, when],
+            )
+        for h in range(1, highlights + 1):
+            item = (h * 13) % items + 1
+            when = (day + timedelta(minutes=h, seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            db.execute(
+                'INSERT INTO annotations (item_id, exact, start, "end", comment, state, created_at, updated_at)'
+                " VALUES (?, ?, 0, 10, ?, 'anchored', ?, ?)",
+                [item, text(h, 8), text(h + 1, 12), when, when],
+            )
+    vault = pkm.vault
+    vault.mkdir(parents=True, exist_ok=True)
+    for n in range(1, notes + 1):
+        cited = [(n * 17) % items + 1, (n * 31) % items + 1]
+        sources = "".join(f"\n  - item_id: {c}" for c in cited)
+        (vault / f"note-{n}.md").write_text(
+            f"---\ntitle: Note {n}\ncreated: 2026-01-2{7 + n % 3}T12:00:00Z\nsources:{sources}\n---\n"
+            f"# Note {n}\n\n## Synthesis\n\n{text(n, 120)}\n\nSee [[note-{n % notes + 1}]].\n",
+            encoding="utf-8",
+        )
+    pkm.close()
+
+
+def timed(fn, runs: int = 3) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def team_folder(folder: Path, authors: int, weeks: int) -> None:
+    for a in range(authors):
+        slug = f"author-{a:02d}"
+        entries = []
+        for w in range(1, weeks + 1):
+            period = week_period(f"2025-W{w:02d}", UTC)
+            body = "".join(
+                f"<h2>Item {k}</h2><blockquote><p>{text(k + w, 40)}</p></blockquote>"
+                for k in range(20)
+            )
+            entries.append(
+                DigestEntry(
+                    author=f"Author {a}", folder=slug, label=period.label, title=f"Author {a}: {period.label}",
+                    href=f"{period.label}.html", start=period.start, end=period.end,
+                    published=period.end, updated=period.end, summary="3 notes, 20 items, 40 highlights",
+                    content_html=body,
+                )
+            )  # fmt: skip
+        (folder / slug).mkdir(parents=True)
+        (folder / slug / "feed.atom").write_bytes(
+            render_digest_feed(
+                feed_id=tag_uri(slug, "digests"), title=slug, author=f"Author {a}", entries=entries
+            )
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--highlights", type=int, default=2000)
+    parser.add_argument("--notes", type=int, default=500)
+    parser.add_argument("--keep", type=Path, help="build the data here and keep it")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="pkm-bench-share-"))
+    try:
+        home, folder = base / "home", base / "team"
+        folder.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        generate(home, args.items, args.highlights, args.notes)
+        print(f"generated {args.items} items, {args.highlights} highlights, {args.notes} notes"
+              f" in {time.perf_counter() - t:.1f} s")  # fmt: skip
+        env = dict(os.environ)
+        pkm = open_pkm(home, now=NOW)
+
+        def first() -> None:
+            shutil.rmtree(folder)
+            folder.mkdir()
+            r = publish_digest(pkm, WEEK, folder=folder, author="ann", env=env)
+            assert len(r.changed) == 10, r.changed
+
+        def again() -> None:
+            r = publish_digest(pkm, WEEK, folder=folder, author="ann", env=env)
+            assert r.changed == (), r.changed
+
+        publish_digest(pkm, WEEK, folder=folder, author="ann", env=env)  # the note index, warm
+        build = timed(first)
+        sizes = {p.name: p.stat().st_size for p in (folder / "ann").iterdir()}
+        print(f"build and publish a week:  {build:6.3f} s  (target < 2 s)  sizes: "
+              + ", ".join(f"{k} {v // 1024} KiB" for k, v in sorted(sizes.items())))  # fmt: skip
+        republish = timed(again)
+        print(f"republish, nothing changed: {republish:6.3f} s  (target < 0.5 s)")
+        pkm.close()
+
+        teams = base / "teams"
+        team_folder(teams, 20, 52)
+        team = timed(lambda: refresh_team(home, teams))
+        print(f"team page, 20 authors x 52 weeks: {team:6.3f} s  (target < 2 s)")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
