@@ -175,3 +175,86 @@ def _apply(base: Any, values: Mapping[str, Any], where: str, *, from_text: bool 
 
 def _name(where: str, key: str) -> str:
     return where.replace("{key}", key).replace("{KEY}", key.upper())
+
+
+# --- reading and changing one setting (`pkm config`) ---------------------------------------------
+
+# Settings whose value is never printed (`pkm config show` and `get` show that one is set).
+SECRET_SETTINGS = frozenset({"share.smtp_password"})
+
+
+def setting_names() -> list[str]:
+    """Every setting as `table.key`, in the order of the tables and their fields."""
+    defaults = Settings()
+    return [
+        f"{table.name}.{f.name}"
+        for table in fields(Settings)
+        for f in fields(getattr(defaults, table.name))
+    ]
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    table, _, name = key.partition(".")
+    if f"{table}.{name}" not in setting_names():
+        raise ConfigError(f"unknown setting: {key} (see `pkm config show`)")
+    return table, name
+
+
+def get_setting(settings: Settings, key: str) -> Any:
+    """The value of `table.key` in effect (pkm.toml, then the environment, else default)."""
+    table, name = _split_key(key)
+    return getattr(getattr(settings, table), name)
+
+
+def set_setting(path: Path, key: str, text: str) -> Any:
+    """Set `table.key` to the value `text` stands for, in pkm.toml at `path`, and return it.
+
+    The value is checked as `Settings.load` checks it (type, sign) before anything is
+    written. The file is edited with tomlkit, so the person's comments, blank lines and
+    order survive; it is replaced atomically. A file that is not valid TOML is an error,
+    never rewritten.
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    from pkm._util.fsutil import atomic_write_text
+
+    table, name = _split_key(key)
+    value = getattr(_apply(getattr(Settings(), table), {name: text}, key, from_text=True), name)
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (TOMLKitError, UnicodeDecodeError) as e:
+        raise ConfigError(f"broken config: {path}: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read config: {path}: {e.strerror}") from None
+    if document is None:
+        document = tomlkit.document()
+    section = document.get(table)
+    if section is None:
+        section = tomlkit.table()
+        document[table] = section
+    elif not isinstance(section, dict):
+        raise ConfigError(f"[{table}] must be a table in {path}")
+    section[name] = value
+    new_text = tomlkit.dumps(document)
+    try:
+        _check_document(tomllib.loads(new_text), path)
+    except tomllib.TOMLDecodeError as e:  # pragma: no cover: tomlkit wrote it
+        raise ConfigError(f"broken config: {path}: {e}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, new_text)
+    except OSError as e:
+        raise ConfigError(f"cannot write config: {path}: {e.strerror or e}") from None
+    return value
+
+
+def _check_document(data: Mapping[str, Any], path: Path) -> None:
+    """The checks `Settings.load` makes of a file's tables, without the environment."""
+    defaults = Settings()
+    for table, values in data.items():
+        if table not in {f.name for f in fields(Settings)}:
+            raise ConfigError(f"unknown section in {path}: [{table}]")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{table}] must be a table in {path}")
+        _apply(getattr(defaults, table), values, f"{path}: {table}.{{key}}")
