@@ -1,8 +1,8 @@
 """The `pkm` command line: a thin layer that parses options, calls one service, renders.
 
 Exit codes: 0 success; 1 an error stopped the command (lock held, unusable home, broken
-config, no such source); 2 usage error; 3 a batch partly failed (the rest was stored);
-130 interrupted.
+config, no such source or note); 2 usage error (a malformed search query too); 3 a batch
+partly failed (the rest was stored), or an id named no item or annotation; 130 interrupted.
 """
 
 import logging
@@ -32,8 +32,8 @@ app = typer.Typer(
 )
 app.add_typer(seek_app, name="seek")
 app.add_typer(sense_app, name="sense")
-app.add_typer(config_app, name="config")
 app.add_typer(share_app, name="share")
+app.add_typer(config_app, name="config")
 
 
 def _version(value: bool) -> None:
