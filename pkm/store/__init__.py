@@ -47,6 +47,18 @@ class Store(
         """How long a write waits for another process's lock before failing."""
         self.db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
+    def copy_to(self, path: Path) -> None:
+        """A consistent copy of the whole index at `path` (a new file), made while other
+        processes may be writing: `VACUUM INTO` reads one snapshot of the database."""
+        with wrap_errors(self.path):
+            self.db.conn.execute("VACUUM INTO ?", [str(path)])
+
+    def integrity_errors(self) -> list[str]:
+        """What `PRAGMA integrity_check` finds wrong; empty when the file is sound."""
+        with wrap_errors(self.path):
+            rows = self.db.conn.execute("PRAGMA integrity_check").fetchall()
+        return [r[0] for r in rows if r[0] != "ok"]
+
     def close(self) -> None:
         with wrap_errors(self.path):
             self.db.conn.close()
