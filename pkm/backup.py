@@ -54,6 +54,8 @@ def default_backup_name(now: datetime) -> str:
 def backup(pkm: "Pkm", dest: Path) -> BackupResult:
     """Write the archive to `dest` (a file; it must not exist), holding the Sense lock so
     that no note is half-written by pkm while it is copied (`pkm seek` may go on)."""
+    if not pkm.paths.db.is_file():
+        raise ConfigError(f"nothing to back up: no index at {pkm.paths.db}")
     with pkm.sense_lock():
         return _backup(pkm, dest)
 

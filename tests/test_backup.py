@@ -111,3 +111,9 @@ def test_hostile_archives_are_refused_and_write_nothing_outside(tmp_path: Path) 
         assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1, name
         assert not (home / "pkm.db").exists(), name
     assert not (tmp_path / "escaped").exists() and not any(tmp_path.glob("**/escaped"))
+
+
+def test_a_home_without_an_index_has_nothing_to_back_up(tmp_path: Path) -> None:
+    result = cli(tmp_path / "empty", "backup", str(tmp_path / "b.tar.gz"), code=1)
+    assert "nothing to back up" in result.stderr
+    assert not (tmp_path / "b.tar.gz").exists()
