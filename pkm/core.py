@@ -80,6 +80,20 @@ class Pkm:
         )
 
     @property
+    def author(self) -> str:
+        """The person's name in what they share: `[share] author`, else the OS user's name
+        (else `me`). Its slug (`author_slug`) is their folder in a team folder."""
+        configured = self.settings.share.author.strip()
+        if configured:
+            return configured
+        import getpass
+
+        try:
+            return getpass.getuser() or "me"
+        except (OSError, KeyError, ImportError):  # no such user in a container's passwd
+            return "me"
+
+    @property
     def vault(self) -> Path:
         """The notes folder: `[sense] vault` (relative to the home), else HOME/notes."""
         configured = self.settings.sense.vault

@@ -313,9 +313,7 @@ def test_cli_bad_options_are_usage_errors(run: Any, args: list[str], message: st
 def test_the_default_author_is_the_os_user(pkm: Pkm) -> None:
     import getpass
 
-    from pkm.share import default_author
-
-    assert default_author(pkm) == getpass.getuser()
+    assert pkm.author == getpass.getuser()
 
 
 def test_a_comment_s_html_and_script_links_leave_as_text(pkm: Pkm) -> None:

@@ -13,11 +13,12 @@ from typing import Any
 import feedparser
 import pytest
 
+from pkm._util.text import author_slug
 from pkm.core import Pkm, open_pkm
 from pkm.errors import InvalidInputError, PublishError
 from pkm.share import publish as publish_module
 from pkm.share.period import week_period
-from pkm.share.publish import author_slug, publish_digest
+from pkm.share.publish import publish_digest
 from tests.conftest import FIXED_NOW
 from tests.sensedata import add_annotation, add_item, write
 from tests.unprivileged import unprivileged

@@ -9,6 +9,8 @@ CLI passes what it prints through it once more.
 
 import re
 
+from pkm.errors import InvalidInputError
+
 # C0 controls except tab and newline, DEL, and C1 controls. ESC (U+001B) is among the C0.
 _CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NEWLINES_RE = re.compile("\r\n?")
@@ -108,3 +110,11 @@ def unique_slug(
         if candidate.casefold() not in taken:
             return candidate
         n += 1
+
+
+def author_slug(name: str) -> str:
+    """The author's folder name: a safe slug of `name` (no separators, no `..`, never
+    empty). InvalidInputError for a name with no letter or digit."""
+    if not any(ch.isalnum() for ch in name):
+        raise InvalidInputError(f"the author name cannot be made a folder name: {name!r}")
+    return slugify(name)

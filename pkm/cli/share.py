@@ -143,13 +143,13 @@ def share_digest(
 ) -> None:
     """Make the digest of a week (default: the last complete one) or of a range of days."""
     formats = _formats(fmt, to_stdout=out is None and not dry_run)
-    from pkm.share import build_digest, default_author, record_archive, render_digest
+    from pkm.share import build_digest, record_archive, render_digest
     from pkm.share.render import EXTENSIONS, digest_json
 
     with cli_errors():
         pkm = get_pkm(ctx) if out is not None and not dry_run else get_pkm_refreshing(ctx)
         period = _period(week, since, until, pkm)
-        digest = build_digest(pkm, period, author=default_author(pkm))
+        digest = build_digest(pkm, period, author=pkm.author)
         files = [out / f"{period.label}.{EXTENSIONS[f]}" for f in formats] if out else []
         if dry_run:
             if as_json:

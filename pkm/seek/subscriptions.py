@@ -79,12 +79,15 @@ def add_sources(pkm: "Pkm", refs: Sequence[str], tags: Sequence[str] = ()) -> li
 
 def own_author_folder(pkm: "Pkm") -> str:
     """The name of the person's own folder in a team folder: a slug of `[share] author`,
-    else of the OS user (what `pkm share publish` writes under)."""
-    import getpass
+    else of the OS user (what `pkm share publish` writes under); empty when the name has
+    no folder (publish refuses it, so there is none to skip)."""
+    from pkm._util.text import author_slug
+    from pkm.errors import InvalidInputError
 
-    from pkm._util.text import slugify
-
-    return slugify(pkm.settings.share.author or getpass.getuser())
+    try:
+        return author_slug(pkm.author)
+    except InvalidInputError:
+        return ""
 
 
 def team_feeds(folder: Path, own: str) -> list[Path]:

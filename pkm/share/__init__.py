@@ -18,14 +18,13 @@ The names below load their modules on first use, so `import pkm.share` stays che
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pkm.share.digest import build_digest, default_author, record_archive
+    from pkm.share.digest import build_digest, record_archive
     from pkm.share.render import render_digest
 
-__all__ = ["build_digest", "default_author", "record_archive", "render_digest"]
+__all__ = ["build_digest", "record_archive", "render_digest"]
 
 _HOMES = {
     "build_digest": "pkm.share.digest",
-    "default_author": "pkm.share.digest",
     "record_archive": "pkm.share.digest",
     "render_digest": "pkm.share.render",
 }

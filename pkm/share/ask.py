@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pkm._util.text import one_line, strip_controls
+from pkm._util.text import author_slug, one_line, strip_controls
 from pkm.errors import InvalidInputError, ItemNotFoundError
 from pkm.models import Answer, AnswerCite, Item, Question
 from pkm.share.feeds import tag_uri
-from pkm.share.publish import PublishResult, author_slug, publish_shared
+from pkm.share.publish import PublishResult, publish_shared
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -103,9 +103,7 @@ def answer_question(
 
 def asked_questions(pkm: "Pkm") -> list[AskedQuestion]:
     """The person's questions, newest first, each with the answers that arrived."""
-    from pkm.share.digest import default_author
-
-    slug = author_slug(default_author(pkm))
+    slug = author_slug(pkm.author)
     questions = pkm.store.get_questions()
     refs = {q.id: tag_uri(slug, "question", str(q.id)) for q in questions}
     answer_ids = pkm.store.get_answer_item_ids(list(refs.values()))

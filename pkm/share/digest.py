@@ -45,19 +45,6 @@ _COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
 _WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
 
 
-def default_author(pkm: "Pkm") -> str:
-    """`[share] author`, else the name of the OS user (else `me`)."""
-    configured = pkm.settings.share.author.strip()
-    if configured:
-        return configured
-    import getpass
-
-    try:
-        return getpass.getuser() or "me"
-    except (OSError, KeyError, ImportError):
-        return "me"
-
-
 def build_digest(pkm: "Pkm", period: Period, *, author: str) -> Digest:
     """The digest of `period` by `author`, from the index: pure data, private things left out.
 

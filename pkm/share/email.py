@@ -120,11 +120,11 @@ def _address(value: str) -> str:
 
 def email_digest(pkm: "Pkm", period: "Period", to: Sequence[str]) -> Mail:
     """Build the digest of `period`, and send it to `to` as Markdown and HTML."""
-    from pkm.share.digest import build_digest, default_author
+    from pkm.share.digest import build_digest
     from pkm.share.render import render_digest
 
     recipients = tuple(_address(a) for a in to)
-    author = default_author(pkm)
+    author = pkm.author
     settings = pkm.settings.share
     digest = build_digest(pkm, period, author=author)
     mail = Mail(

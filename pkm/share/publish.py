@@ -31,9 +31,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pkm._util.text import slugify
+from pkm._util.text import author_slug
 from pkm.content import sanitize_html
-from pkm.errors import InvalidInputError, PublishError
+from pkm.errors import PublishError
 from pkm.models import Answer, Digest, Period, Publication, Question, SharedItem, SharedNote
 from pkm.share import feeds, team
 from pkm.share.digest import public_text
@@ -50,14 +50,6 @@ LOCK_WAIT = 60.0  # seconds a publish waits for another one in the same folder
 STALE_LOCK_SECONDS = 600
 DIGEST_FORMATS = ("md", "html", "json")
 _BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
-
-
-def author_slug(name: str) -> str:
-    """The author's folder name: a safe slug of `name` (no separators, no `..`, never
-    empty). InvalidInputError for a name with no letter or digit."""
-    if not any(ch.isalnum() for ch in name):
-        raise InvalidInputError(f"the author name cannot be made a folder name: {name!r}")
-    return slugify(name)
 
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -487,10 +479,10 @@ def publish_digest(
         PublishError: the folder is missing or cannot be written; nothing was changed.
         GitError: a git step failed; the files written stay.
     """
-    from pkm.share.digest import build_digest, default_author, record_archive
+    from pkm.share.digest import build_digest, record_archive
     from pkm.share.render import render_digest
 
-    name = (author or default_author(pkm)).strip()
+    name = (author or pkm.author).strip()
     slug = author_slug(name)  # a bad name fails before any work
     check_folder(folder)
     digest = build_digest(pkm, period, author=name)
@@ -709,10 +701,9 @@ def publish_shared(
 ) -> PublishResult:
     """Rewrite only the author's `shared.atom` (a question or answer was added), under the
     folder lock, and commit it in a git work tree (message: `pkm share: AUTHOR WHAT`)."""
-    from pkm.share.digest import default_author
     from pkm.share.git import find_work_tree
 
-    name = default_author(pkm).strip()
+    name = pkm.author
     slug = author_slug(name)
     check_folder(folder)
     shared = shared_content(pkm, slug, name)
