@@ -254,3 +254,20 @@ def test_show_prints_text_and_sections(run, home: Path) -> None:  # type: ignore
     out = run("sense", "note", "show", "a").stdout
     assert out.startswith("hello ]0;x [[b]]\n") and "\x1b" not in out
     assert "[[b]] -> b.md" in out and "  b.md  b" in out
+
+
+def test_a_read_only_pkm_reads_the_note_index_as_it_is(home: Path) -> None:
+    from pkm.core import open_pkm
+    from pkm.sense.notes import sync_notes
+
+    writable = open_pkm(home)
+    sync_notes(writable)  # makes the home and its index
+    writable.close()
+    (home / "notes").mkdir(exist_ok=True)
+    (home / "notes" / "new.md").write_text("# New\n")
+    pkm = open_pkm(home, readonly=True)
+    try:
+        assert sync_notes(pkm).added == ()  # nothing written, no lock asked for
+        assert pkm.store.get_notes() == []
+    finally:
+        pkm.close()

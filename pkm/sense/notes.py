@@ -8,7 +8,7 @@ under `pkm.sense_lock()`, which each writing service takes itself.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +84,8 @@ def sync_notes(pkm: "Pkm", *, force: bool = False) -> SyncReport:
     meanwhile) and stored in one transaction.
     """
     walked = v.walk_vault(pkm.vault)
-    if not force and walked == pkm.store.get_note_fingerprints():
+    if pkm.readonly or (not force and walked == pkm.store.get_note_fingerprints()):
+        # Read-only (a home that cannot be written): the index is read as it is.
         return SyncReport(notes=len(walked))
     with pkm.sense_lock():
         indexed = pkm.store.get_note_stats()
@@ -118,14 +119,7 @@ def reindex_notes(pkm: "Pkm", *, force: bool = False) -> SyncReport:
     """
     report = sync_notes(pkm, force=force)
     broken = tuple((n.path, n.error) for n in pkm.store.get_notes() if n.error)
-    return SyncReport(
-        notes=report.notes,
-        added=report.added,
-        modified=report.modified,
-        removed=report.removed,
-        touched=report.touched,
-        broken=broken,
-    )
+    return replace(report, broken=broken)
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,10 @@ class SearchQuery:
 def search(pkm: "Pkm", query: SearchQuery) -> list[SearchHit]:
     """The best matches across items, highlights and notes, best first. The note index
     catches up with the vault first, unless pkm was opened read-only."""
+    from pkm.sense.notes import sync_notes
+
     match = fts_query(query.text)
-    _sync_notes(pkm)
+    sync_notes(pkm)
     source_ids = tuple(s.id for s in pkm.store.resolve_sources(query.sources, tags=False))
     filters = SearchFilter(
         kinds=query.kinds,
@@ -153,11 +155,12 @@ def related(
 
 
 def related_to(pkm: "Pkm", ref: str, *, limit: int = 10) -> Related:
-    """`related` for an item id, else a note named as `find_note` resolves names."""
-    from pkm.sense.notes import show_note
+    """`related` for an item id, else a note named as `find_note` resolves names (the note
+    index catches up with the vault first, either way)."""
+    from pkm.sense.notes import show_note, sync_notes
 
-    _sync_notes(pkm)
     if ref.strip().isdigit():
+        sync_notes(pkm)
         items = pkm.store.get_items(item_ids=[int(ref)])
         if not items:
             raise ItemNotFoundError(ref)
@@ -169,13 +172,6 @@ def related_to(pkm: "Pkm", ref: str, *, limit: int = 10) -> Related:
     return related(
         pkm, "note", view.note.id, title=view.note.title, linked_notes=linking, limit=limit
     )
-
-
-def _sync_notes(pkm: "Pkm") -> None:
-    if not pkm.readonly:
-        from pkm.sense.notes import sync_notes
-
-        sync_notes(pkm)
 
 
 def _terms(text: str) -> list[str]:
