@@ -36,6 +36,9 @@ SinceOption = Annotated[
     str | None,
     typer.Option("--since", metavar="DATE", help="First day (YYYY-MM-DD), with --until."),
 ]
+NoCommitOption = Annotated[
+    bool, typer.Option("--no-commit", help="Do not commit, even in a git work tree.")
+]
 UntilOption = Annotated[
     str | None, typer.Option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD).")
 ]
@@ -290,9 +293,7 @@ def share_publish(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show which files would change; write nothing.")
     ] = False,
-    no_commit: Annotated[
-        bool, typer.Option("--no-commit", help="Do not commit, even in a git work tree.")
-    ] = False,
+    no_commit: NoCommitOption = False,
     pull: Annotated[
         bool, typer.Option("--pull", help="git pull --rebase the team folder first.")
     ] = False,
@@ -397,11 +398,6 @@ def share_email(
         period = _period(week, since, until, pkm)
         mail = email_digest(pkm, period, to)
         info(f"sent the digest {period.label} to {safe(', '.join(mail.to))}", quiet)
-
-
-NoCommitOption = Annotated[
-    bool, typer.Option("--no-commit", help="Do not commit, even in a git work tree.")
-]
 
 
 @share_app.command("ask")
