@@ -16,7 +16,7 @@ import pytest
 from pkm._util.text import author_slug
 from pkm.core import Pkm, open_pkm
 from pkm.errors import InvalidInputError, PublishError
-from pkm.share import publish as publish_module
+from pkm.share import folder as folder_module
 from pkm.share.period import week_period
 from pkm.share.publish import publish_digest
 from tests.conftest import FIXED_NOW
@@ -162,7 +162,7 @@ def test_a_failure_midway_leaves_the_old_files(
     before = hashes(team)
     sql(pkm, "UPDATE annotations SET comment = 'New.', updated_at = ? WHERE id = ?",
         "2026-01-31T10:00:00Z", ids["h1"])  # fmt: skip
-    real_stage = publish_module._stage
+    real_stage = folder_module._stage
     calls = []
 
     def failing_stage(f: Any) -> Path:
@@ -171,7 +171,7 @@ def test_a_failure_midway_leaves_the_old_files(
             raise PublishError("cannot write: No space left on device")
         return real_stage(f)
 
-    monkeypatch.setattr(publish_module, "_stage", failing_stage)
+    monkeypatch.setattr(folder_module, "_stage", failing_stage)
     with pytest.raises(PublishError):
         publish(pkm, team)
     assert len(calls) == 3

@@ -60,13 +60,14 @@ def atomic_write_text(
                 os.replace(tmp, path)
         else:
             os.replace(tmp, path)
-        _fsync_folder(folder)
+        fsync_folder(folder)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (where the system can open a folder)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # pragma: no cover (Windows cannot open a folder)
