@@ -6,16 +6,7 @@ import sqlite3
 import tarfile
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from pkm.cli import app
-
-
-def cli(home: Path, *args: str, code: int = 0):  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, ["--home", str(home), *args], catch_exceptions=False)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
-
+from tests.homes import cli
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 <item><title>Compost</title><link>https://c.example/1</link><guid>1</guid>

@@ -2,25 +2,10 @@
 brings the question in, Ben answers with an item of his, Ana's pkm brings the answer in
 under her question."""
 
-import json
 from pathlib import Path
-from typing import Any
 
-from typer.testing import CliRunner
-
-from pkm.cli import app
+from tests.homes import as_json, cli
 from tests.httpserver import FeedServer
-
-
-def cli(home: Path, *args: str, code: int = 0) -> Any:
-    result = CliRunner().invoke(app, ["--home", str(home), *args], catch_exceptions=False)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
-
-
-def as_json(home: Path, *args: str) -> Any:
-    return json.loads(cli(home, *args, "--json").stdout)
-
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Ben's reading</title>
 <link>https://b.example/</link><item><title>The weekly review, step by step</title>

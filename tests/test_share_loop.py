@@ -6,7 +6,6 @@ A's `shared.atom` is written by hand here (valid per docs/shared-atom.md), from 
 annotations where the test has them; a later integration swaps in `pkm share publish`.
 """
 
-import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -14,9 +13,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
-from typer.testing import CliRunner
 
-from pkm.cli import app
 from pkm.core import open_pkm
 from pkm.models import (
     AnnotationState,
@@ -29,6 +26,7 @@ from pkm.seek.decide import Known, entry_updates
 from pkm.seek.feeds import parse_feed
 from pkm.seek.parse import entry_rows, shared_hash
 from tests.conftest import DATA, FIXED_NOW
+from tests.homes import as_json, cli
 from tests.httpserver import FeedServer
 
 ARTICLE = (
@@ -119,16 +117,6 @@ def publish_by_hand(team: Path, author: str, *entries: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(shared_atom(author, *entries))
     return path
-
-
-def cli(home: Path, *args: str, code: int = 0) -> Any:
-    result = CliRunner().invoke(app, ["--home", str(home), *args], catch_exceptions=False)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
-
-
-def as_json(home: Path, *args: str, code: int = 0) -> Any:
-    return json.loads(cli(home, *args, "--json", code=code).stdout)
 
 
 def make_home(tmp_path: Path, author: str) -> Path:
