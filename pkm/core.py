@@ -94,6 +94,12 @@ class Pkm:
             return "me"
 
     @property
+    def team_folder(self) -> Path | None:
+        """`[share] folder` (relative to the home), where `pkm share` publishes; None unset."""
+        configured = self.settings.share.folder.strip()
+        return self.paths.home / Path(configured).expanduser() if configured else None
+
+    @property
     def vault(self) -> Path:
         """The notes folder: `[sense] vault` (relative to the home), else HOME/notes."""
         configured = self.settings.sense.vault

@@ -205,14 +205,12 @@ ToOption = Annotated[
 
 
 def _team_folder(to: Path | None, pkm: "Pkm") -> Path:
-    if to is not None:
-        return to
-    configured = pkm.settings.share.folder.strip()
-    if not configured:
+    folder = to or pkm.team_folder
+    if folder is None:
         raise typer.BadParameter(
             "no team folder: give --to DIR or set [share] folder in pkm.toml", param_hint="--to"
         )
-    return pkm.paths.home / Path(configured).expanduser()
+    return folder
 
 
 def _publish_lines(r: "PublishResult") -> list[str]:
