@@ -47,6 +47,11 @@ class Paths:
         return self.home / "pkm.lock"
 
     @property
+    def log_file(self) -> Path:
+        """What recorded runs (`pkm log`) logged, for reading after a cron run."""
+        return self.home / "logs" / "pkm.log"
+
+    @property
     def sense_lock(self) -> Path:
         """Held by each Sense command that writes (short, so they wait for one another)."""
         return self.home / "pkm-sense.lock"
@@ -101,6 +106,14 @@ class ShareSettings:
     smtp_password: str = ""  # better in the environment: PKM_SHARE_SMTP_PASSWORD
 
 
+@dataclass(frozen=True)
+class LogSettings:
+    """The `[log]` table of pkm.toml (PKM_LOG_<KEY> in the environment)."""
+
+    file_kb: int = 1024  # HOME/logs/pkm.log (what each recorded run logged) is rotated at this size
+    file_count: int = 3  # rotated files kept beside it (pkm.log.1, ...)
+
+
 # Settings whose zero means something (no jitter), so only negative values are refused.
 _ZERO_ALLOWED = frozenset({"jitter_minutes"})
 
@@ -111,6 +124,7 @@ class Settings:
     index: IndexSettings = field(default_factory=IndexSettings)
     sense: SenseSettings = field(default_factory=SenseSettings)
     share: ShareSettings = field(default_factory=ShareSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
     @classmethod
     def load(cls, path: Path, env: Mapping[str, str] | None = None) -> "Settings":

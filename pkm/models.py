@@ -915,3 +915,48 @@ class Answer:
     items: tuple[AnswerCite, ...]
     comment: str
     answered_at: datetime
+
+
+class RunKind(StrEnum):
+    """The runs the run log records: the commands that change a lot at once, often from cron."""
+
+    SEEK = "seek"
+    SYNTHESIZE = "synthesize"
+    PUBLISH = "publish"
+    IMPORT = "import"
+
+
+class RunOutcome(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"  # done, but some of its work failed (a source, a URL)
+    FAILED = "failed"  # stopped by an error
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
+    RUNNING = "running"  # started, not ended, its process still alive
+    DIED = "died"  # started, never ended, its process gone (killed, power cut)
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    what: str  # a source URL, a file, or the run itself
+    error: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recorded run (`pkm log`)."""
+
+    id: int
+    kind: RunKind
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: RunOutcome
+    detail: str  # what it ran on: the period and folder, the note, the file
+    counts: dict[str, int]
+    failures: tuple[RunFailure, ...]
+    pid: int | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.ended_at is None:
+            return None
+        return (self.ended_at - self.started_at).total_seconds()

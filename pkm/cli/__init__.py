@@ -16,6 +16,7 @@ from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.backup import backup_command, restore_command
 from pkm.cli.config import config_app
+from pkm.cli.log import log_command, seek_log_command
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
 from pkm.cli.share import share_app
@@ -37,6 +38,8 @@ app.add_typer(share_app, name="share")
 app.add_typer(config_app, name="config")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.command("log")(log_command)
+seek_app.command("log")(seek_log_command)
 
 
 def _version(value: bool) -> None:
@@ -96,6 +99,7 @@ def _log_to_stderr(level: int | None) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name("pkm-stderr")
+    handler.setLevel(level)  # a run's log file may lower the logger's level (pkm.runlog)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
 

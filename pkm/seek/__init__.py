@@ -17,7 +17,7 @@ The modules behind them: `update` (the run's pipeline), `decide` (pure decisions
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from pkm.models import SUBSCRIPTION_KINDS, SeekReport
+from pkm.models import SUBSCRIPTION_KINDS, RunKind, SeekReport
 from pkm.seek.save import save_pages
 from pkm.seek.subscriptions import (
     add_sources,
@@ -65,9 +65,11 @@ def fetch_due(
         SourceNotFoundError: a reference in `only` matches no source.
         LockedError: another pkm run holds the lock.
     """
+    from pkm.runlog import recorded_run
     from pkm.seek.update import plan_fetch, run_fetch
 
-    with pkm.lock():
+    detail = " ".join(["--all"] * force + [*only])
+    with pkm.lock(), recorded_run(pkm, RunKind.SEEK, detail) as run:
         sources = (
             resolve_sources(pkm, only) if only else pkm.store.get_sources(kinds=SUBSCRIPTION_KINDS)
         )
@@ -78,6 +80,16 @@ def fetch_due(
             progress(0, total)
         for done, result in enumerate(run_fetch(pkm, plan.due), 1):
             results.append(result)
+            if result.error:
+                run.fail(result.url, result.error)
             if progress is not None:
                 progress(done, total)
-    return SeekReport(tuple(sorted(results, key=lambda r: r.source_id or 0)))
+        report = SeekReport(tuple(sorted(results, key=lambda r: r.source_id or 0)))
+        run.count(
+            sources=len(sources),
+            fetched=total,
+            new_items=report.new_items,
+            updated_items=report.updated_items,
+            failed=len(report.failed),
+        )
+    return report

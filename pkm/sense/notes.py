@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 from pkm._util.text import one_line, slugify, unique_slug
 from pkm._util.timeutil import to_iso
 from pkm.errors import ItemNotFoundError, NoteError, NoteNotFoundError, NotFoundError
-from pkm.models import Item, ItemStatus, Note, NoteIndexChanges, NoteRecord, NoteStat, WikiLink
+from pkm.models import (
+    Item,
+    ItemStatus,
+    Note,
+    NoteIndexChanges,
+    NoteRecord,
+    NoteStat,
+    RunKind,
+    WikiLink,
+)
 from pkm.sense import synthesize as synth
 from pkm.sense import vault as v
 
@@ -380,6 +389,20 @@ def synthesize_note(
     Raises ItemNotFoundError (unknown ids, nothing matched), NoteNotFoundError (`into`),
     NoteError (a note with broken frontmatter or markers, which is never rewritten).
     """
+    from pkm.runlog import recorded_run
+
+    with recorded_run(pkm, RunKind.SYNTHESIZE, into or "") as run:
+        result = _synthesize(pkm, selection, title=title, into=into)
+        run.detail = result.file.name
+        run.count(
+            items=len(result.item_ids), created=int(result.created), changed=int(result.changed)
+        )
+    return result
+
+
+def _synthesize(
+    pkm: "Pkm", selection: synth.Selection, *, title: str | None, into: str | None
+) -> SynthesisResult:
     from markupsafe import Markup
 
     from pkm.rendering import render

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from pkm._util.text import author_slug
 from pkm.content import sanitize_html
-from pkm.models import Answer, Digest, Period, Publication, Question, SharedItem, SharedNote
+from pkm.models import (
+    Answer,
+    Digest,
+    Period,
+    Publication,
+    Question,
+    RunKind,
+    SharedItem,
+    SharedNote,
+)
 from pkm.share import feeds, team
 from pkm.share.digest import public_text
 from pkm.share.folder import PlannedFile, check_folder, folder_lock, read_bytes, write_files
@@ -294,6 +303,31 @@ def publish_digest(
         PublishError: the folder is missing or cannot be written; nothing was changed.
         GitError: a git step failed; the files written stay.
     """
+    if dry_run:
+        return _publish_digest(pkm, period, folder=folder, author=author, env=env, dry_run=True)
+    from pkm.runlog import recorded_run
+
+    with recorded_run(pkm, RunKind.PUBLISH, f"{period.label} {folder}") as run:
+        result = _publish_digest(
+            pkm, period, folder=folder, author=author, env=env, commit=commit, pull=pull, push=push
+        )
+        run.detail = f"{result.period} {result.folder}/{result.author}"
+        run.count(files=len(result.files), changed=len(result.changed))
+    return result
+
+
+def _publish_digest(
+    pkm: "Pkm",
+    period: Period,
+    *,
+    folder: Path,
+    author: str | None,
+    env: Mapping[str, str],
+    dry_run: bool = False,
+    commit: bool = True,
+    pull: bool = False,
+    push: bool = False,
+) -> PublishResult:
     from pkm.share.digest import build_digest, record_archive
     from pkm.share.render import render_digest
 

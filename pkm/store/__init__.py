@@ -13,6 +13,7 @@ from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
 from pkm.store.publish import PublishMixin
 from pkm.store.questions import QuestionsMixin
+from pkm.store.runs import RunsMixin
 from pkm.store.search import SearchMixin
 from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
@@ -32,6 +33,7 @@ class Store(
     ShareMixin,
     PublishMixin,
     QuestionsMixin,
+    RunsMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db

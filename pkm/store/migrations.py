@@ -378,3 +378,29 @@ def m007_questions(db: Database) -> None:
         CREATE INDEX items_answers_ref ON items(answers_ref) WHERE answers_ref IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m008_runs(db: Database) -> None:
+    """The run log: one row per `pkm seek`, `synthesize`, `publish` and `import` run.
+
+    The row is written when the run starts and completed when it ends, so a run that was
+    killed stays visible (no `ended_at`). `counts` is a JSON object of what the run did,
+    `failures` a JSON array of {"what", "error"}.
+    """
+    db.executescript(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            outcome TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            counts TEXT NOT NULL DEFAULT '{}',
+            failures TEXT NOT NULL DEFAULT '[]',
+            pid INTEGER
+        );
+        CREATE INDEX runs_kind ON runs(kind, id);
+        """
+    )
