@@ -103,7 +103,7 @@ for run in range(2):
     t1 = time.perf_counter()
     out = {f: render_digest(pkm, d, f) for f in ("md", "html", "atom", "json")}
     t2 = time.perf_counter()
-    record_archive(pkm, d)
+    record_archive(pkm, d.period, d.archive_ids)
     t3 = time.perf_counter()
     print(
         f"run {run}: build {t1 - t0:.3f}s, render 4 formats {t2 - t1:.3f}s, record {t3 - t2:.3f}s; "

@@ -874,6 +874,10 @@ class Digest:
         return not (self.notes or self.items)
 
     @property
+    def archive_ids(self) -> tuple[int, ...]:
+        return tuple(a.highlight.annotation_id for a in self.archive)
+
+    @property
     def updated(self) -> datetime:
         """The latest change of what the digest shares (the end of the period when it
         shares nothing): what a feed's `updated` says, taken from the data, never the clock."""

@@ -227,7 +227,7 @@ def test_the_archive_over_three_weeks(home: Path) -> None:
             d = build_digest(pkm, period, author="ann")
             assert d.empty and len(d.archive) == 2
             shown.append([a.highlight.annotation_id for a in d.archive])
-            record_archive(pkm, d)
+            record_archive(pkm, d.period, d.archive_ids)
         assert not set(shown[0]) & set(shown[1])
         remaining = set(old) - set(shown[0]) - set(shown[1])
         assert len(remaining) == 1 and shown[2][0] in remaining

@@ -22,7 +22,9 @@ def from_iso(text: str | None) -> datetime | None:
     """Parse what `to_iso` wrote (and any ISO 8601 form with an offset) back to aware UTC."""
     if not text:
         return None
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    dt = datetime.fromisoformat(text)  # Python 3.11 reads the Z
+    if dt.tzinfo is UTC:  # what to_iso wrote: the common case, and a hot one
+        return dt
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)

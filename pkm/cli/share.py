@@ -176,7 +176,7 @@ def share_digest(
                 atomic_write_text(file, text)
         except OSError as e:
             raise ConfigError(f"cannot write the digest to {out}: {e.strerror or e}") from None
-        record_archive(pkm, digest)
+        record_archive(pkm, digest.period, digest.archive_ids)
         if as_json:
             emit_json(
                 {

@@ -3,7 +3,7 @@
 Layers (each module one concept):
 - `period`: which span of time a digest covers (ISO weeks in the person's time zone).
 - `digest`: `build_digest(pkm, period, *, author) -> Digest`, pure data from the index,
-  private things left out; `record_archive(pkm, digest)` once a digest is written out.
+  private things left out; `record_archive(pkm, period, digest.archive_ids)` once a digest is written out.
 - `render`: `render_digest(pkm, digest, fmt) -> str` for md, html (Jinja2 templates a
   person may override in HOME/templates/), atom and json (`pkm/schemas/digest.schema.json`).
 - `publish`: writing digests, indexes and feeds into `DIR/<author>/`, atomically, under a

@@ -16,6 +16,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,27 @@ _COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
 _WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
 
 
+@dataclass(frozen=True)
+class DigestInputs:
+    """The rows of the index a period's digest is decided from: the same inputs always
+    give the same digest, so they also key the files published from it (see
+    `pkm.share.publish.RenderCache`)."""
+
+    period: Period
+    private_tag: str
+    archive_count: int
+    items: Mapping[int, ShareableItem]
+    starred: Sequence[int]
+    annotations: Sequence[Annotation]
+    notes: Sequence[Note]
+    all_notes: Sequence[Note]
+    note_bodies: Mapping[int, str]
+    note_items: Mapping[int, Sequence[int]]
+    note_links: Sequence[tuple[str, WikiLink]]
+    archive_pool: Sequence[Annotation] = ()
+    archive_history: Mapping[int, datetime] = field(default_factory=dict)
+
+
 def build_digest(pkm: "Pkm", period: Period, *, author: str) -> Digest:
     """The digest of `period` by `author`, from the index: pure data, private things left out.
 
@@ -53,18 +75,21 @@ def build_digest(pkm: "Pkm", period: Period, *, author: str) -> Digest:
 
     Raises StoreError when the index cannot be read.
     """
+    return assemble_digest(read_digest_inputs(pkm, period), author=author)
+
+
+def read_digest_inputs(pkm: "Pkm", period: Period) -> DigestInputs:
+    """What `build_digest` reads of the index (see there)."""
     if not pkm.readonly:
         from pkm.sense.notes import sync_notes
 
         sync_notes(pkm)
     store = pkm.store
     settings = pkm.settings.share
-    private = settings.private_tag.strip()
     window = (period.start, period.end)
     starred = store.get_starred_item_ids(*window)
     changed = store.get_own_annotations(changed_in=window)
     notes = store.get_notes_changed(*window)
-    all_notes = store.get_notes()
     note_items = store.get_note_items([n.id for n in notes])
     archive_pool = (
         store.get_own_annotations(created_before=period.start, highlights_only=True, in_review=True)
@@ -73,35 +98,30 @@ def build_digest(pkm: "Pkm", period: Period, *, author: str) -> Digest:
     )
     wanted = {*starred, *(a.item_id for a in changed), *(a.item_id for a in archive_pool)}
     wanted.update(i for ids in note_items.values() for i in ids)
-    items = store.get_shareable_items(wanted)
-    bodies = store.get_note_bodies([n.id for n in notes])
-    links = store.get_note_links() if notes else []
-    history = store.get_archive_history(period.start) if archive_pool else {}
-    return assemble_digest(
-        author=author,
+    return DigestInputs(
         period=period,
-        private_tag=private,
+        private_tag=settings.private_tag.strip(),
         archive_count=settings.archive_count,
-        items=items,
+        items=store.get_shareable_items(wanted),
         starred=starred,
         annotations=changed,
         notes=notes,
-        all_notes=all_notes,
-        note_bodies=bodies,
+        all_notes=store.get_notes(),
+        note_bodies=store.get_note_bodies([n.id for n in notes]),
         note_items=note_items,
-        note_links=links,
+        note_links=store.get_note_links() if notes else [],
         archive_pool=archive_pool,
-        archive_history=history,
+        archive_history=store.get_archive_history(period.start) if archive_pool else {},
     )
 
 
-def record_archive(pkm: "Pkm", digest: Digest) -> None:
-    """Remember which archive highlights `digest` showed, so that the digests of later
-    periods choose others while others remain. Call it when the digest is written out
-    (not on a dry run); running the same period again replaces its record."""
-    ids = [a.highlight.annotation_id for a in digest.archive]
+def record_archive(pkm: "Pkm", period: Period, highlight_ids: Sequence[int]) -> None:
+    """Remember which archive highlights the digest of `period` showed (its
+    `archive_ids`), so that the digests of later periods choose others while others
+    remain. Call it when the digest is written out (not on a dry run); running the same
+    period again replaces its record."""
     with pkm.sense_lock():
-        pkm.store.set_digest_archive(digest.period.start, ids)
+        pkm.store.set_digest_archive(period.start, list(highlight_ids))
 
 
 # --- the pure part ---------------------------------------------------------------------------
@@ -425,34 +445,19 @@ def summarize(
     )
 
 
-def assemble_digest(
-    *,
-    author: str,
-    period: Period,
-    private_tag: str,
-    archive_count: int,
-    items: Mapping[int, ShareableItem],
-    starred: Sequence[int],
-    annotations: Sequence[Annotation],
-    notes: Sequence[Note],
-    all_notes: Sequence[Note],
-    note_bodies: Mapping[int, str],
-    note_items: Mapping[int, Sequence[int]],
-    note_links: Sequence[tuple[str, WikiLink]],
-    archive_pool: Sequence[Annotation] = (),
-    archive_history: Mapping[int, datetime] | None = None,
-) -> Digest:
+def assemble_digest(inputs: DigestInputs, *, author: str) -> Digest:
     """The digest, decided from rows of the index: a pure function of its arguments."""
-    chosen_items = select_items(period, private_tag, items, starred, annotations)
+    period, private_tag, items = inputs.period, inputs.private_tag, inputs.items
+    chosen_items = select_items(period, private_tag, items, inputs.starred, inputs.annotations)
     by_id = {i.item_id: i for i in chosen_items}
     chosen_notes = select_notes(
         period,
         private_tag,
-        notes,
-        all_notes,
-        note_bodies,
-        note_items,
-        note_links,
+        inputs.notes,
+        inputs.all_notes,
+        inputs.note_bodies,
+        inputs.note_items,
+        inputs.note_links,
         items,
         by_id,
     )
@@ -460,10 +465,10 @@ def assemble_digest(
     archive = select_archive(
         period,
         private_tag,
-        archive_count,
-        archive_pool,
+        inputs.archive_count,
+        inputs.archive_pool,
         items,
-        archive_history or {},
+        inputs.archive_history,
         exclude=in_items,
     )
     return Digest(

@@ -12,6 +12,7 @@ import pickle
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from pkm.models import (
     SharedNote,
 )
 from pkm.share import feeds, team
-from pkm.share.digest import public_text
+from pkm.share.digest import DigestInputs, public_text
 from pkm.share.folder import PlannedFile, check_folder, folder_lock, read_bytes, write_files
 
 if TYPE_CHECKING:
@@ -74,10 +75,18 @@ class PublishResult:
 
 @dataclass(frozen=True)
 class RenderedDigest:
-    """A digest with its files' text, decided before the folder is touched."""
+    """A digest's files, and what its feed entry says of it, decided before the folder is
+    touched (or taken from `RenderCache` without building the digest again)."""
 
-    digest: Digest
+    period: Period
+    updated: datetime  # Digest.updated
+    summary: str  # "3 notes, 12 items, 40 highlights"
+    archive_ids: tuple[int, ...]  # the archive highlights it shows (`record_archive`)
     texts: Mapping[str, str]  # format -> text
+
+    @classmethod
+    def of(cls, digest: Digest, texts: Mapping[str, str]) -> "RenderedDigest":
+        return cls(digest.period, digest.updated, digest_summary(digest), digest.archive_ids, texts)
 
 
 @dataclass(frozen=True)
@@ -123,26 +132,26 @@ def plan_publication(
     """Every file a publication writes, with its bytes: the digest's files, the author's
     index pages and feeds, and the team's pages and feed. Reads, never writes."""
     slug = author_slug(author)
-    digest = rendered.digest
-    label = digest.period.label
+    period = rendered.period
+    label = period.label
     author_dir = folder / slug
     out: dict[Path, bytes] = {}
     for fmt in DIGEST_FORMATS:
         out[author_dir / f"{label}.{fmt}"] = rendered.texts[fmt].encode("utf-8")
 
     previous = {e.id: e for e in feeds.read_digest_feed(read(author_dir / "feed.atom") or b"")}
-    when = digest.updated
+    when = rendered.updated
     entry = feeds.DigestEntry(
         author=author,
         folder=slug,
         label=label,
         title=f"{author}: {label}",
         href=f"{label}.html",
-        start=digest.period.start,
-        end=digest.period.end,
+        start=period.start,
+        end=period.end,
         published=when,
         updated=when,
-        summary=digest_summary(digest),
+        summary=rendered.summary,
         content_html="",
     )
     html = out[author_dir / f"{label}.html"]
@@ -328,22 +337,26 @@ def _publish_digest(
     pull: bool = False,
     push: bool = False,
 ) -> PublishResult:
-    from pkm.share.digest import build_digest, record_archive
+    from pkm.share.digest import assemble_digest, read_digest_inputs, record_archive
     from pkm.share.render import render_digest
 
     name = (author or pkm.author).strip()
     slug = author_slug(name)  # a bad name fails before any work
     check_folder(folder)
-    digest = build_digest(pkm, period, author=name)
-    cache = RenderCache(pkm.paths.home, folder / slug, digest)
-    texts = cache.texts() or {fmt: render_digest(pkm, digest, fmt) for fmt in DIGEST_FORMATS}
+    inputs = read_digest_inputs(pkm, period)
+    cache = RenderCache(pkm.paths.home, folder / slug, name, inputs)
+    rendered = cache.rendered(period)
+    if rendered is None:
+        digest = assemble_digest(inputs, author=name)
+        texts = {fmt: render_digest(pkm, digest, fmt) for fmt in DIGEST_FORMATS}
+        rendered = RenderedDigest.of(digest, texts)
     shared = shared_content(pkm, slug, name)
     shared = replace(shared, ready=cache.shared(shared.key))
     result = publish(
         pkm.paths.home,
         folder,
         name,
-        RenderedDigest(digest, texts),
+        rendered,
         shared,
         env=env,
         dry_run=dry_run,
@@ -352,11 +365,11 @@ def _publish_digest(
         push=push,
     )
     if not dry_run:
-        cache.save(texts)
+        cache.save(rendered)
         written = read_bytes(folder / slug / "shared.atom")
         if written is not None:
             cache.save_shared(shared.key, written)
-        record_archive(pkm, digest)
+        record_archive(pkm, period, rendered.archive_ids)
         pkm.store.add_publication(
             author=result.author,
             period=result.period,
@@ -369,23 +382,24 @@ def _publish_digest(
 
 
 class RenderCache:
-    """The digest's files as last published, reused when the same digest (the same data,
-    templates and pkm) is published again, so that a republish with nothing changed does
-    not render 5,000 items three times. Keyed by a hash of the digest's `repr` (frozen
-    dataclasses: every field), pkm's version and the templates' names, sizes and mtimes;
-    the published files are reused only if their bytes are still the ones recorded. The
-    record is HOME/cache/share/<author folder>.json; losing it costs one render."""
+    """The digest's files as last published, reused when a digest is published again from
+    the same inputs (the same rows of the index, author, templates and pkm), so that a
+    republish with nothing changed neither decides nor renders 5,000 items again. Keyed by
+    a hash of the pickled `DigestInputs` (frozen dataclasses: every field), the author's
+    name, pkm's version and the templates' names, sizes and mtimes; the published files are
+    reused only if their bytes are still the ones recorded. The record is
+    HOME/cache/share/<author folder>.json; losing it costs one render."""
 
-    def __init__(self, home: Path, author_dir: Path, digest: Digest) -> None:
+    def __init__(self, home: Path, author_dir: Path, author: str, inputs: DigestInputs) -> None:
         import hashlib
 
         from pkm import __version__
 
         self.path = home / "cache" / "share" / f"{author_dir.name}.json"
-        self.label = digest.period.label
+        self.label = inputs.period.label
         self.author_dir = author_dir
-        h = hashlib.sha256(f"{__version__}\n".encode())
-        h.update(pickle.dumps(digest, protocol=5))
+        h = hashlib.sha256(f"{__version__}\n{author}\n".encode())
+        h.update(pickle.dumps(inputs, protocol=5))
         for folder in (home / "templates", Path(__file__).parents[1] / "templates"):
             with contextlib.suppress(OSError):
                 for p in sorted(folder.iterdir()):
@@ -402,8 +416,11 @@ class RenderCache:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def texts(self) -> dict[str, str] | None:
+    def rendered(self, period: Period) -> RenderedDigest | None:
+        """The digest as published from the same inputs, if its files are unchanged."""
         import hashlib
+
+        from pkm._util.timeutil import from_iso
 
         entry = self._load().get(self.label)
         if not isinstance(entry, dict) or entry.get("key") != self.key:
@@ -414,15 +431,29 @@ class RenderCache:
             if data is None or hashlib.sha256(data).hexdigest() != entry.get(fmt):
                 return None
             texts[fmt] = data.decode("utf-8")
-        return texts
+        try:
+            updated = from_iso(entry["updated"])
+            summary, ids = str(entry["summary"]), tuple(int(i) for i in entry["archive"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if updated is None:
+            return None
+        return RenderedDigest(period, updated, summary, ids, texts)
 
-    def save(self, texts: Mapping[str, str]) -> None:
+    def save(self, rendered: RenderedDigest) -> None:
         import hashlib
 
+        from pkm._util.timeutil import to_iso
+
         data = self._load()
-        entry = {"key": self.key}
+        entry: dict[str, Any] = {"key": self.key}
         for fmt in DIGEST_FORMATS:
-            entry[fmt] = hashlib.sha256(texts[fmt].encode("utf-8")).hexdigest()
+            entry[fmt] = hashlib.sha256(rendered.texts[fmt].encode("utf-8")).hexdigest()
+        entry.update(
+            updated=to_iso(rendered.updated),
+            summary=rendered.summary,
+            archive=list(rendered.archive_ids),
+        )
         if data.get(self.label) == entry:
             return
         data[self.label] = entry
