@@ -50,13 +50,12 @@ WITH {_PRIVATE}
 SELECT i.id, i.title, i.url, i.status, coalesce(i.status_changed_at, i.first_seen_at) AS starred_at,
   (SELECT group_concat(t.name, char(31)) FROM item_tags x JOIN tags t ON t.id = x.tag_id
    WHERE x.item_id = i.id) AS tag_names,
-  (SELECT s.title FROM item_sources x JOIN sources s ON s.id = x.source_id
-   WHERE x.item_id = i.id AND s.kind != 'pages'
-   ORDER BY x.first_seen_at, x.source_id LIMIT 1) AS source_title,
-  (SELECT s.url FROM item_sources x JOIN sources s ON s.id = x.source_id
-   WHERE x.item_id = i.id AND s.kind != 'pages'
-   ORDER BY x.first_seen_at, x.source_id LIMIT 1) AS source_url
+  s.title AS source_title, s.url AS source_url
 FROM items i
+-- the first source that delivered it, saved pages aside
+LEFT JOIN sources s ON s.id = (
+  SELECT x.source_id FROM item_sources x JOIN sources y ON y.id = x.source_id
+  WHERE x.item_id = i.id AND y.kind != 'pages' ORDER BY x.first_seen_at, x.source_id LIMIT 1)
 WHERE (i.status = 'starred' OR i.id IN (SELECT item_id FROM shared_annotations))
   AND i.status != 'deleted'
   AND i.id NOT IN (SELECT item_id FROM private_items)

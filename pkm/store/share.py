@@ -81,11 +81,12 @@ class ShareMixin(StoreBase):
           (SELECT group_concat(t.name, char(31)) FROM item_sources x
            JOIN source_tags st ON st.source_id = x.source_id JOIN tags t ON t.id = st.tag_id
            WHERE x.item_id = i.id) AS source_tag_names,
-          (SELECT s.title FROM item_sources x JOIN sources s ON s.id = x.source_id
-           WHERE x.item_id = i.id ORDER BY x.first_seen_at, x.source_id LIMIT 1) AS source_title,
-          (SELECT s.url FROM item_sources x JOIN sources s ON s.id = x.source_id
-           WHERE x.item_id = i.id ORDER BY x.first_seen_at, x.source_id LIMIT 1) AS source_url
-        FROM items i WHERE i.id IN (SELECT value FROM json_each(?)) ORDER BY i.id
+          s.title AS source_title, s.url AS source_url
+        FROM items i
+        LEFT JOIN sources s ON s.id = (
+          SELECT x.source_id FROM item_sources x WHERE x.item_id = i.id
+          ORDER BY x.first_seen_at, x.source_id LIMIT 1)
+        WHERE i.id IN (SELECT value FROM json_each(?)) ORDER BY i.id
         """
         with wrap_errors(self.path):
             rows = self.db.execute(sql, [json.dumps(ids)]).fetchall()
