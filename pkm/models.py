@@ -8,14 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-
-class ItemStatus(StrEnum):
-    UNREAD = "unread"
-    READ = "read"
-    STARRED = "starred"
-    ARCHIVED = "archived"
-    # A tombstone: the row stays so the entry never comes back, but no listing shows it.
-    DELETED = "deleted"
+# Re-exported: it lives apart so that `--help` need not import this module.
+from pkm.vocabulary import ItemStatus as ItemStatus
 
 
 class SourceKind(StrEnum):
