@@ -8,14 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-
-class ItemStatus(StrEnum):
-    UNREAD = "unread"
-    READ = "read"
-    STARRED = "starred"
-    ARCHIVED = "archived"
-    # A tombstone: the row stays so the entry never comes back, but no listing shows it.
-    DELETED = "deleted"
+# Re-exported: it lives apart so that `--help` need not import this module.
+from pkm.vocabulary import ItemStatus as ItemStatus
+from pkm.vocabulary import RunKind as RunKind
+from pkm.vocabulary import RunOutcome as RunOutcome
 
 
 class SourceKind(StrEnum):
@@ -919,24 +915,6 @@ class Answer:
     items: tuple[AnswerCite, ...]
     comment: str
     answered_at: datetime
-
-
-class RunKind(StrEnum):
-    """The runs the run log records: the commands that change a lot at once, often from cron."""
-
-    SEEK = "seek"
-    SYNTHESIZE = "synthesize"
-    PUBLISH = "publish"
-    IMPORT = "import"
-
-
-class RunOutcome(StrEnum):
-    OK = "ok"
-    PARTIAL = "partial"  # done, but some of its work failed (a source, a URL)
-    FAILED = "failed"  # stopped by an error
-    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
-    RUNNING = "running"  # started, not ended, its process still alive
-    DIED = "died"  # started, never ended, its process gone (killed, power cut)
 
 
 @dataclass(frozen=True)

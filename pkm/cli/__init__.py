@@ -5,7 +5,6 @@ config, no such source or note); 2 usage error (a malformed search query too); 3
 partly failed (the rest was stored), or an id named no item or annotation; 130 interrupted.
 """
 
-import logging
 import sys
 from typing import Annotated
 
@@ -83,14 +82,19 @@ def root(
 ) -> None:
     """Personal knowledge mastery: Seek > Sense > Share."""
     ctx.obj = RootOptions(home=home, verbose=verbose)
-    _log_to_stderr({0: None, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    _log_to_stderr(verbose)
 
 
-def _log_to_stderr(level: int | None) -> None:
-    """Send the `pkm` loggers to this command's stderr at `level`, or nowhere (None).
+def _log_to_stderr(verbose: int) -> None:
+    """Send the `pkm` loggers to this command's stderr: nowhere for 0, INFO for -v, DEBUG
+    for -vv.
 
     Set anew for every command: a test runner invokes the app many times in one process.
+    Imports logging here, when a command runs, and not for `--help`.
     """
+    import logging
+
+    level = {0: None, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logger = logging.getLogger("pkm")
     for old in [h for h in logger.handlers if h.get_name() == "pkm-stderr"]:
         logger.removeHandler(old)

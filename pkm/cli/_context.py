@@ -5,13 +5,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
 from pkm.cli._output import error
-from pkm.config import resolve_home
-from pkm.core import Pkm, open_pkm
 from pkm.errors import PkmError
+
+if TYPE_CHECKING:
+    from pkm.core import Pkm
 
 # Exit codes beyond 0, 1 (PkmError) and 2 (usage): see the pkm.cli docstring.
 EXIT_PARTIAL = 3
@@ -24,12 +26,16 @@ class RootOptions:
     verbose: int = 0
 
 
-def get_pkm(ctx: typer.Context, *, readonly: bool = False) -> Pkm:
+def get_pkm(ctx: typer.Context, *, readonly: bool = False) -> "Pkm":
     """Open pkm for this command (once), closed when the command ends.
 
     A command that only reads opens it `readonly`: nothing is created, and a missing home
-    is an error rather than a new empty one.
+    is an error rather than a new empty one. pkm.core is imported here, when a command
+    runs, and not by every `--help`.
     """
+    from pkm.config import resolve_home
+    from pkm.core import open_pkm
+
     root = ctx.find_root()
     pkm = getattr(root, "_pkm", None)
     if pkm is None:
@@ -42,7 +48,7 @@ def get_pkm(ctx: typer.Context, *, readonly: bool = False) -> Pkm:
     return pkm
 
 
-def get_pkm_refreshing(ctx: typer.Context) -> Pkm:
+def get_pkm_refreshing(ctx: typer.Context) -> "Pkm":
     """pkm opened to write when it can be, so that a command that reads first brings the
     index up to date (notes edited in an editor, highlights to re-anchor); a home that
     cannot be written (a backup, a read-only mount) is read as it is."""

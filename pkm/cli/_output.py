@@ -15,7 +15,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pkm._util.text import one_line
-from pkm.serialize import to_jsonable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,12 +33,16 @@ _RAW_IN_JSON_RE = re.compile("[\x7f-\x9f]")
 
 
 def emit_json(value: Any) -> None:
+    from pkm.serialize import to_jsonable  # with pkm.models, not for every --help
+
     sys.stdout.write(_json(to_jsonable(value)) + "\n")
 
 
 def emit_json_list(values: Iterable[Any]) -> None:
     """A JSON list written as it is produced, the same text `emit_json` writes for a list:
     a listing of ten thousand items never has to be in memory at once."""
+    from pkm.serialize import to_jsonable
+
     write = sys.stdout.write
     first = True
     for value in values:

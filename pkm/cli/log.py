@@ -8,7 +8,7 @@ import typer
 from pkm.cli._context import cli_errors, get_pkm
 from pkm.cli._options import JsonOption
 from pkm.cli._output import emit_json, safe
-from pkm.models import RunKind, RunOutcome
+from pkm.vocabulary import RunKind, RunOutcome
 
 if TYPE_CHECKING:
     from pkm.models import Run

@@ -23,10 +23,10 @@ from pkm.cli._output import (
     stdout_console,
     warn,
 )
-from pkm.models import AddResult, FetchOutcome, RemoveResult, SeekReport, SourceHealth
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
+    from pkm.models import AddResult, RemoveResult, SeekReport
 
 seek_app = typer.Typer(
     help="Bring things in. With no subcommand: fetch every due source (the cron job).",
@@ -141,8 +141,10 @@ def _progress_bar(show: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield advance
 
 
-def _print_run(report: SeekReport, orphaned: int = 0) -> None:
+def _print_run(report: "SeekReport", orphaned: int = 0) -> None:
     from rich.text import Text
+
+    from pkm.models import FetchOutcome
 
     console = stderr_console()
     interesting = [
@@ -171,7 +173,9 @@ def _print_run(report: SeekReport, orphaned: int = 0) -> None:
     console.print(Text(_summary_line(report, orphaned)))
 
 
-def _summary_line(report: SeekReport, orphaned: int = 0) -> str:
+def _summary_line(report: "SeekReport", orphaned: int = 0) -> str:
+    from pkm.models import FetchOutcome
+
     if not report.results:
         return "no sources: add one with `pkm seek add URL`"
     labels = {FetchOutcome.NEW: "with new items"}
@@ -191,7 +195,7 @@ def _summary_line(report: SeekReport, orphaned: int = 0) -> str:
     return line
 
 
-def _report(results: Sequence[AddResult], as_json: bool, quiet: bool, verb: str) -> None:
+def _report(results: "Sequence[AddResult]", as_json: bool, quiet: bool, verb: str) -> None:
     if as_json:
         emit_json(list(results))
     else:
@@ -305,6 +309,7 @@ def seek_list(ctx: typer.Context, only: OnlyOption = None, as_json: JsonOption =
     """List subscriptions with their health: failing, redirected, gone, backing off."""
     from rich.text import Text
 
+    from pkm.models import SourceHealth
     from pkm.seek import list_sources
 
     with cli_errors():

@@ -23,7 +23,7 @@ from pkm.cli._output import (
     safe,
     stdout_console,
 )
-from pkm.models import ItemStatus
+from pkm.vocabulary import ItemStatus
 
 if TYPE_CHECKING:
     from pkm.core import Pkm

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pkm.cli import _editor
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
@@ -43,8 +42,16 @@ NameArgument = Annotated[
 ]
 
 
+def _on_terminal() -> bool:
+    from pkm.cli import _editor  # subprocess, tempfile, shlex: only when a command runs
+
+    return _editor.on_terminal()
+
+
 def _edit(pkm: "Pkm", file: Path) -> None:
     """Open a note in the editor; a failing editor is a warning (the note is written)."""
+    from pkm.cli import _editor
+
     try:
         _editor.edit_file(file, pkm.settings.sense.editor)
     except _editor.EditorError as e:
@@ -69,7 +76,7 @@ def sense_note_new(
     with cli_errors():
         pkm = get_pkm(ctx)
         file = create_note(pkm, title, tags=tag or ())
-        if not no_edit and _editor.on_terminal():
+        if not no_edit and _on_terminal():
             _edit(pkm, file)
             sync_notes(pkm)
         if not quiet:
@@ -227,7 +234,7 @@ def sense_synthesize(
             raise typer.Exit(EXIT_PARTIAL) from None
         verb = "created" if result.created else ("updated" if result.changed else "unchanged")
         info(f"synthesize: {verb}, {len(result.item_ids)} sources", quiet)
-        if not no_edit and _editor.on_terminal():
+        if not no_edit and _on_terminal():
             _edit(pkm, result.file)
             sync_notes(pkm)
         sys.stdout.write(f"{result.file}\n")

@@ -2,6 +2,7 @@
 notes, and what is like a given item."""
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,16 +17,24 @@ from pkm.cli.sense import (
     tags_option,
     when_option,
 )
-from pkm.models import MATCH_END, MATCH_START, SearchHit, SearchKind
 
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from pkm.models import SearchHit, SearchKind
+
 KIND_CHOICES = ["item", "annotation", "note"]
-_MARKED_RE = re.compile(f"{MATCH_START}(.*?){MATCH_END}", re.DOTALL)
 
 
-def hit_json(hit: SearchHit) -> dict[str, Any]:
+@cache
+def _marked_re() -> re.Pattern[str]:
+    """A match in a snippet; built on first use, as pkm.models is imported only then."""
+    from pkm.models import MATCH_END, MATCH_START
+
+    return re.compile(f"{MATCH_START}(.*?){MATCH_END}", re.DOTALL)
+
+
+def hit_json(hit: "SearchHit") -> dict[str, Any]:
     """A hit with its snippet as plain text and the matches as [start, end) offsets in it."""
     text, matches = _unmark(hit.snippet)
     return {
@@ -43,11 +52,13 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 
 
 def _unmark(snippet: str) -> tuple[str, list[list[int]]]:
+    from pkm.models import MATCH_END, MATCH_START
+
     parts: list[str] = []
     matches: list[list[int]] = []
     length = 0
     last = 0
-    for m in _MARKED_RE.finditer(snippet):
+    for m in _marked_re().finditer(snippet):
         before = snippet[last : m.start()]
         parts += [before, m[1]]
         length += len(before)
@@ -68,7 +79,7 @@ def _snippet_text(snippet: str) -> "Text":
     return rendered
 
 
-def render_hits(hits: list[SearchHit]) -> None:
+def render_hits(hits: "list[SearchHit]") -> None:
     """Each hit on its own lines: kind and id, title, date, then its snippet, indented."""
     from rich.padding import Padding
     from rich.text import Text
@@ -89,7 +100,7 @@ def render_hits(hits: list[SearchHit]) -> None:
         console.print(Padding(_snippet_text(hit.snippet), (0, 0, 0, 7), expand=False))
 
 
-def item_ids(hits: list[SearchHit]) -> list[int]:
+def item_ids(hits: "list[SearchHit]") -> list[int]:
     """The items the hits are about, in rank order, once each: a highlight counts for its
     item, a note for none."""
     return list(dict.fromkeys(h.item_id for h in hits if h.item_id is not None))
@@ -158,7 +169,7 @@ def sense_search(
             render_hits(hits)
 
 
-def _kinds(values: list[str] | None) -> list[SearchKind]:
+def _kinds(values: list[str] | None) -> "list[SearchKind]":
     kinds: list[SearchKind] = []
     for value in values or ():
         for part in value.split(","):
