@@ -21,7 +21,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("PKM_")}
+# No PKM_* settings; bytecode cached as an installed pkm's is (pip compiles it), where
+# PYTHONDONTWRITEBYTECODE would have every run compile pkm's modules again (some 40 ms).
+ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.startswith("PKM_") and k != "PYTHONDONTWRITEBYTECODE"
+}
 
 
 def build(home: Path, n_items: int) -> None:

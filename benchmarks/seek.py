@@ -32,7 +32,13 @@ FEEDSERVER = ROOT.parent / "shared" / "bench" / "feedserver.py"
 FEEDS, ENTRIES, MUTATE, HOSTS = 500, 20, 50, 25
 CONCURRENCY = 16  # pkm's default
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("PKM_")}
+# No PKM_* settings; bytecode cached as an installed pkm's is (pip compiles it), where
+# PYTHONDONTWRITEBYTECODE would have every run compile pkm's modules again (some 40 ms).
+ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.startswith("PKM_") and k != "PYTHONDONTWRITEBYTECODE"
+}
 # Runs a command and prints the peak RSS (KiB) of it and its children: measured in a fresh
 # process so the feed server (also our child) never counts.
 _MEASURE = (
