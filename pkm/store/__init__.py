@@ -16,6 +16,7 @@ from pkm.store.questions import QuestionsMixin
 from pkm.store.search import SearchMixin
 from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
+from pkm.store.stats import StatsMixin
 from pkm.store.updates import UpdatesMixin
 
 __all__ = ["Store"]
@@ -32,6 +33,7 @@ class Store(
     ShareMixin,
     PublishMixin,
     QuestionsMixin,
+    StatsMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db
