@@ -177,6 +177,33 @@ def test_totals_count_the_whole_index(built: Pkm) -> None:
     assert (t.questions, t.answers) == (1, 0)
 
 
+def test_teammates_orphans_broken_notes_and_deletions(built: Pkm) -> None:
+    """A teammate's highlight is not the person's work; an orphan is still theirs; a note
+    whose frontmatter cannot be read counts by its file's time; a deleted item is no
+    longer read."""
+    from pkm.sense.notes import sync_notes
+
+    store = built.store
+    with store.transaction():
+        first, second = (r[0] for r in store.db.execute("SELECT id FROM annotations ORDER BY id"))
+        store.db.execute("UPDATE annotations SET shared_by = 'Ben' WHERE id = ?", [first])
+        store.db.execute("UPDATE annotations SET state = 'orphaned' WHERE id = ?", [second])
+    bad = built.vault / "bad.md"
+    bad.write_text("---\ntitle: [oops\n---\nbody\n")
+    monday_w04 = datetime(2026, 1, 19, 12, tzinfo=UTC).timestamp()
+    os.utime(bad, (monday_w04, monday_w04))
+    sync_notes(built)
+    mark(built, ids(built)["A3"], MarkAction.DELETE)
+    stats = compute_stats(built, weeks=4, tz=UTC)
+    assert weekly(stats, "annotated") == [0, 0, 1, 0]
+    assert weekly(stats, "notes") == [0, 1, 1, 0]
+    assert weekly(stats, "read") == [0, 1, 1, 0]
+    t = stats.totals
+    assert (t.annotations, t.annotations_orphaned, t.teammate_annotations) == (1, 1, 1)
+    assert (t.notes, t.notes_broken) == (2, 1)
+    assert (t.items.read, t.items.deleted) == (1, 1)
+
+
 def test_busiest_failing_and_stale_sources(built: Pkm) -> None:
     stats = compute_stats(built, weeks=4, tz=UTC)
     assert [(b.title, b.items) for b in stats.busiest_sources] == [
@@ -430,6 +457,19 @@ def test_titles_and_errors_are_printed_without_controls(
     out = run("stats").stdout
     assert_printable(out)
     assert "\x1b" not in run("stats", "--json").stdout
+
+
+def test_a_home_without_an_index_shows_zeros_and_creates_nothing(run, home: Path) -> None:  # type: ignore[no-untyped-def]
+    home.mkdir()
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["totals"]["items"] == dict.fromkeys(
+        ("unread", "read", "starred", "archived", "deleted"), 0
+    )
+    assert all(w["sought"] == w["read"] == 0 for w in data["weeks"])
+    assert len(data["weeks"]) == 8
+    out = run("stats").stdout
+    assert "nothing came in" in out and "items       0:" in out
+    assert list(home.iterdir()) == []
 
 
 def test_weeks_out_of_range_are_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
