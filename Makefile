@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/share_digest.py
 	$(BIN)/python benchmarks/sense.py
 	$(BIN)/python benchmarks/help.py
+	$(BIN)/python benchmarks/stats.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

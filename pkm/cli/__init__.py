@@ -19,6 +19,7 @@ from pkm.cli.log import log_command, seek_log_command
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
 from pkm.cli.share import share_app
+from pkm.cli.stats import stats_command
 
 # Imported for their effect: each registers its commands on sense_app.
 del sense_annotations, sense_notes, sense_search
@@ -35,6 +36,7 @@ app.add_typer(seek_app, name="seek")
 app.add_typer(sense_app, name="sense")
 app.add_typer(share_app, name="share")
 app.add_typer(config_app, name="config")
+app.command("stats")(stats_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.command("log")(log_command)

@@ -141,3 +141,15 @@ def choose_period(
     if since is not None or until is not None:
         raise InvalidPeriodError("--since and --until go together")
     return default_period(now, tz)
+
+
+def recent_weeks(now: datetime, count: int, tz: tzinfo) -> list[Period]:
+    """The `count` ISO weeks in `tz` up to the one `now` falls in (that one included, though
+    it has not ended), oldest first."""
+    today = now.astimezone(tz).date()
+    this_monday = today - timedelta(days=today.isoweekday() - 1)
+    weeks = []
+    for back in range(count - 1, -1, -1):
+        iso = (this_monday - timedelta(weeks=back)).isocalendar()
+        weeks.append(week_period(f"{iso.year:04d}-W{iso.week:02d}", tz))
+    return weeks

@@ -17,6 +17,7 @@ from pkm.store.runs import RunsMixin
 from pkm.store.search import SearchMixin
 from pkm.store.share import ShareMixin
 from pkm.store.sources import SourcesMixin
+from pkm.store.stats import StatsMixin
 from pkm.store.updates import UpdatesMixin
 
 __all__ = ["Store"]
@@ -34,6 +35,7 @@ class Store(
     PublishMixin,
     QuestionsMixin,
     RunsMixin,
+    StatsMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db
