@@ -104,7 +104,8 @@ def import_file(
     extra = clean_tags(tags)
     plan = read_plan(fmt, path, tz=tz)
     refused = [
-        ItemOutcome(s.ref, ItemAction.SKIPPED, None, s.title, s.url, s.reason, refused=True) for s in plan.skipped
+        ItemOutcome(s.ref, ItemAction.SKIPPED, None, s.title, s.url, s.reason, refused=True)
+        for s in plan.skipped
     ]
     if dry_run:
         decisions = decide(plan, read_known(pkm.store, plan.items), now=pkm.now(), tags=extra)
