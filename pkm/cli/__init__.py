@@ -16,6 +16,7 @@ from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.backup import backup_command, restore_command
 from pkm.cli.config import config_app
+from pkm.cli.imports import import_command
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
 from pkm.cli.share import share_app
@@ -35,6 +36,7 @@ app.add_typer(seek_app, name="seek")
 app.add_typer(sense_app, name="sense")
 app.add_typer(share_app, name="share")
 app.add_typer(config_app, name="config")
+app.command("import")(import_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 
