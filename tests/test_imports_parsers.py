@@ -227,6 +227,16 @@ def test_hypothesis_export_keeps_the_selectors() -> None:
     assert (plan.skipped_annotations, plan.notes) == (1, ("skipped 1 reply",))
 
 
+def test_other_peoples_annotations_in_a_group_export_are_skipped() -> None:
+    document = json.loads((IMPORTS / "hypothesis" / "export.json").read_text())
+    document["annotations"][0]["user"] = "acct:ben@hypothes.is"
+    plan = parse_hypothesis(json.dumps(document).encode())
+    [essay, _] = plan.items
+    assert [a.comment for a in essay.annotations] == ["Worth rereading."]
+    assert plan.notes == ("skipped 1 reply", "skipped 1 annotation by other people")
+    assert plan.skipped_annotations == 2
+
+
 def test_hypothesis_api_rows_and_a_bare_list_are_read_too() -> None:
     rows = json.loads((IMPORTS / "hypothesis" / "export.json").read_text())["annotations"]
     from_rows = parse_hypothesis(json.dumps({"total": len(rows), "rows": rows}).encode())

@@ -13,8 +13,10 @@ Each page becomes an item (its URL, its title from `document.title`) with its an
 a highlight keeps its TextQuoteSelector and TextPositionSelector as they are (pkm anchors
 them in its own text of the page when it has one); a page note (no selector) is a comment
 on the item. Replies are skipped: an export holds the person's own replies without the
-annotations they answer, so they would be comments without their context. A page that is
-not at an http(s) URL (a PDF's `urn:x-pdf:`, a local file) is skipped.
+annotations they answer, so they would be comments without their context. So are other
+people's annotations, which an export of a group's annotations may hold (`user` is not the
+`export_userid`): they would become the person's own. A page that is not at an http(s)
+URL (a PDF's `urn:x-pdf:`, a local file) is skipped.
 """
 
 import json
@@ -48,22 +50,27 @@ def parse_hypothesis(data: bytes) -> ImportPlan:
     except json.JSONDecodeError as e:
         raise ImportFileError(f"line {e.lineno}", f"not JSON: {e.msg}") from None
     key = "annotations"
+    owner = None
     if isinstance(document, dict):
         key = "annotations" if "annotations" in document else "rows"
         rows = document.get(key)
+        owner = document.get("export_userid")
     else:
         rows = document
     if not isinstance(rows, list):
         raise ImportFileError("the file", "not a Hypothesis export: no list of annotations")
     pages: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     skipped: list[SkippedEntry] = []
-    replies = 0
+    replies = others = 0
     for n, row in enumerate(rows):
         ref = f"{key}[{n}]"
         if not isinstance(row, dict):
             raise ImportFileError(ref, "not an annotation (an object)")
         if isinstance(row.get("id"), str):
             ref += f" (id {one_line_or_none(row['id'])})"
+        if isinstance(owner, str) and isinstance(row.get("user"), str) and row["user"] != owner:
+            others += 1
+            continue
         if row.get("references"):
             replies += 1
             continue
@@ -77,11 +84,13 @@ def parse_hypothesis(data: bytes) -> ImportPlan:
         pages.setdefault(url, []).append((ref, row))
     items = tuple(_item(url, rows) for url, rows in pages.items())
     notes = [f"skipped {replies} repl{'ies' if replies > 1 else 'y'}"] if replies else []
+    if others:
+        notes.append(f"skipped {others} annotation{'s' if others > 1 else ''} by other people")
     return ImportPlan(
         ImportFormat.HYPOTHESIS,
         items,
         tuple(skipped),
-        skipped_annotations=replies,
+        skipped_annotations=replies + others,
         notes=tuple(notes),
     )
 

@@ -91,6 +91,7 @@ class _Clipping:
     end: int | None
     page: str | None
     added: datetime | None
+    compared: str = ""  # the text as two clippings are compared (see `_compared`)
 
 
 @dataclass
@@ -182,7 +183,7 @@ def _clipping(line: int, meta: str, body: list[str], tz: tzinfo) -> _Clipping:
             added = _date(found_added.group(1), tz)
     lines = [strip_controls(b).strip() for b in body]
     text = "\n".join(b for b in lines if b)
-    return _Clipping(line, kind, text, start, end, page, added)
+    return _Clipping(line, kind, text, start, end, page, added, _compared(text))
 
 
 def _range_end(start: int, end: str | None) -> int:
@@ -229,9 +230,9 @@ def _compared(text: str) -> str:
 
 def _keep_highlight(kept: list[_Clipping], new: _Clipping) -> None:
     """Add `new`, dropping an earlier highlight it extends, shortens or repeats."""
-    flat = _compared(new.text)
+    flat = new.compared
     for i, old in enumerate(kept):
-        old_flat = _compared(old.text)
+        old_flat = old.compared
         if old_flat == flat or (_overlap(old, new) and (old_flat in flat or flat in old_flat)):
             del kept[i]
             break

@@ -30,9 +30,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from pkm._util.quotes import normalise_quote
+from pkm._util.quotes import find_quote, find_verbatim, normalise_quote, quote_at
 from pkm._util.urls import url_key
 from pkm.content import text_to_summary
 from pkm.imports.plan import (
@@ -44,6 +45,7 @@ from pkm.imports.plan import (
 )
 from pkm.imports.report import ItemAction, ItemOutcome
 from pkm.models import (
+    Anchor,
     Annotation,
     AnnotationState,
     EntryAction,
@@ -117,9 +119,13 @@ class ItemDecision:
         )
 
 
+# URL keys are asked for several times per entry (repeats, the index, the decision).
+_url_key = lru_cache(maxsize=1 << 16)(url_key)
+
+
 def identity(item: ImportedItem) -> str:
     """What makes two entries of an export the same item: the URL key, else the key."""
-    return url_key(item.url) if item.url else item.key
+    return _url_key(item.url) if item.url else item.key
 
 
 def merge_repeats(items: Sequence[ImportedItem]) -> tuple[list[ImportedItem], dict[int, int]]:
@@ -129,15 +135,16 @@ def merge_repeats(items: Sequence[ImportedItem]) -> tuple[list[ImportedItem], di
     places: dict[str, int] = {}
     repeats: dict[int, int] = {}
     for n, item in enumerate(items):
-        first = merged.get(identity(item))
+        same = identity(item)
+        first = merged.get(same)
         if first is None:
-            places[identity(item)] = len(merged)
-            merged[identity(item)] = item
+            places[same] = len(merged)
+            merged[same] = item
             continue
-        repeats[n] = places[identity(item)]
+        repeats[n] = places[same]
         stronger = STATUS_RANK[item.status] > STATUS_RANK[first.status]
         dates = [d for d in (first.saved, item.saved) if d is not None]
-        merged[identity(item)] = replace(
+        merged[same] = replace(
             first,
             title=first.title or item.title,
             author=first.author or item.author,
@@ -157,7 +164,7 @@ def read_known(store: "Store", items: Sequence[ImportedItem]) -> Known:
     URL keys, and those items' status, tags, text and annotations."""
     source = store.find_source(SAVED_PAGES_URL)
     entries = store.get_entry_hashes(source.id) if source is not None else {}
-    keys = {url_key(i.url) for i in items if i.url and i.key not in entries}
+    keys = {_url_key(i.url) for i in items if i.url and i.key not in entries}
     by_key = store.find_items_by_url_key(keys)
     ids = sorted({entries[i.key][0] for i in items if i.key in entries} | set(by_key.values()))
     stored: dict[int, StoredItem] = {}
@@ -329,6 +336,8 @@ def _annotations(
         else:
             there["comment", normalise_quote(held.comment)] += 1
     paragraphs = _paragraph_positions(text) if item.paragraphs else {}
+    # Where highlights are: a second highlight of the same quote goes to another occurrence.
+    taken = {held.position for held in stored if held.quote is not None}
     added: list[NewAnnotation] = []
     skipped = 0
     for a in item.annotations:
@@ -357,6 +366,9 @@ def _annotations(
             there[hit] -= 1
             skipped += 1
             continue
+        if anchor.state is not AnnotationState.ORPHANED and anchor.position in taken:
+            anchor = _elsewhere(anchor, text, taken)
+        taken.add(anchor.position)
         # Placed for the first time: found anywhere is anchored (it has not moved).
         state = AnnotationState.ANCHORED if anchor.state is AnnotationState.MOVED else anchor.state
         added.append(
@@ -365,6 +377,16 @@ def _annotations(
             )
         )
     return tuple(added), skipped
+
+
+def _elsewhere(anchor: Anchor, text: str, taken: set[TextPosition | None]) -> Anchor:
+    """`anchor`, moved to the first occurrence of its quote no highlight holds yet (it
+    stays where it is when there is none)."""
+    exact = anchor.quote.exact
+    for position in find_verbatim(text, exact) or find_quote(text, exact):
+        if position not in taken:
+            return replace(anchor, quote=quote_at(text, position), position=position)
+    return anchor
 
 
 def _paragraph_positions(text: str) -> dict[str, TextPosition]:

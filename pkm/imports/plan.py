@@ -128,10 +128,13 @@ def clean_tags(tags: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in cleaned if t))
 
 
+_SPACE_RE = re.compile(r"\s")
+
+
 def web_url(raw: str) -> str | None:
     """`raw` stripped if it is an absolute http(s) URL without control characters, else None."""
     url = raw.strip()
-    if not url or strip_controls(url) != url or any(c.isspace() for c in url):
+    if not url or strip_controls(url) != url or _SPACE_RE.search(url):
         return None
     return url if is_http_url(url) else None
 
