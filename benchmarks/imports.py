@@ -24,7 +24,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pkm.core import open_pkm
 from pkm.imports import ImportFormat, ItemAction, import_file
 
-WORDS = "garden memory soil review curve seed patience water light compost worm tree".split()
+WORDS = [
+    "garden",
+    "memory",
+    "soil",
+    "review",
+    "curve",
+    "seed",
+    "patience",
+    "water",
+    "light",
+    "compost",
+    "worm",
+    "tree",
+]
 POCKET_ROWS = 20_000
 BOOKS, HIGHLIGHTS, NOTES = 100, 5_000, 1_000
 
@@ -41,7 +54,9 @@ def pocket_csv(path: Path) -> None:
     for i in range(POCKET_ROWS):
         tags = "|".join(rng.sample(WORDS, rng.randint(0, 3)))
         status = "archive" if i % 10 == 0 else "unread"
-        lines.append(f"{words(6)},https://site{i % 500}.example/post/{i},{1_500_000_000 + i * 600},{tags},{status}")
+        lines.append(
+            f"{words(6)},https://site{i % 500}.example/post/{i},{1_500_000_000 + i * 600},{tags},{status}"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -55,7 +70,11 @@ def clippings(path: Path) -> None:
         if i < HIGHLIGHTS:
             kind, where, text = "Highlight", f"Location {loc}-{loc + 3}", words(25) + f" ({i})."
         else:
-            kind, where, text = "Note", f"Location {loc - 10 * (HIGHLIGHTS // BOOKS) + 2}", words(10)
+            kind, where, text = (
+                "Note",
+                f"Location {loc - 10 * (HIGHLIGHTS // BOOKS) + 2}",
+                words(10),
+            )
         blocks.append(
             f"Book {book} (Author {book % 37})\n- Your {kind} on {where} | Added on {when}\n\n{text}\n"
         )

@@ -227,6 +227,12 @@ def test_hypothesis_export_keeps_the_selectors() -> None:
     assert (plan.skipped_annotations, plan.notes) == (1, ("skipped 1 reply",))
 
 
+def test_a_hypothesis_export_with_a_bom_and_crlf_line_ends() -> None:
+    data = (IMPORTS / "hypothesis" / "export.json").read_bytes()
+    plan = parse_hypothesis(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"))
+    assert plan == parse_hypothesis(data)
+
+
 def test_other_peoples_annotations_in_a_group_export_are_skipped() -> None:
     document = json.loads((IMPORTS / "hypothesis" / "export.json").read_text())
     document["annotations"][0]["user"] = "acct:ben@hypothes.is"

@@ -78,7 +78,7 @@ def import_command(
         if as_json:
             emit_json(report_json(report))
         else:
-            if dry_run:
+            if dry_run and not quiet:
                 _print_plan(report)
             if not quiet:
                 for o in report.refused:
