@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/sense.py
 	$(BIN)/python benchmarks/help.py
 	$(BIN)/python benchmarks/stats.py
+	$(BIN)/python benchmarks/imports.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

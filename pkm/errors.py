@@ -131,3 +131,13 @@ class GitError(PublishError):
     def __init__(self, step: str, detail: str) -> None:
         super().__init__(f"git {step} failed: {detail}")
         self.step = step
+
+
+class ImportFileError(InvalidInputError):
+    """An export file pkm cannot import (`pkm import`): nothing of it is stored. `where`
+    names the line (CSV, clippings) or the entry (JSON) that is wrong."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where}: {detail}")
+        self.where = where
+        self.detail = detail

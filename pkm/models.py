@@ -1050,3 +1050,22 @@ class Stats:
     stale_sources: tuple[StaleSource, ...]
     stale_after_days: int
     notes_index_current: bool  # False: notes changed since the note index last read them
+
+
+# --- imports: what an import decided to store ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewAnnotation:
+    """An annotation to store as decided beforehand, with its own dates and anchor state:
+    one imported from another tool keeps when it was made there (a digest of this week
+    must not count a highlight of 2019), and may arrive orphaned (its page has no text yet)."""
+
+    item_id: int
+    quote: TextQuote | None  # None: a comment on the whole item
+    position: TextPosition | None
+    state: AnnotationState
+    comment: str
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime

@@ -33,3 +33,12 @@ class RunOutcome(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
     RUNNING = "running"  # started, not ended, its process still alive
     DIED = "died"  # started, never ended, its process gone (killed, power cut)
+
+
+class ImportFormat(StrEnum):
+    """The tools pkm imports from (`pkm import FORMAT FILE`)."""
+
+    POCKET = "pocket"  # the CSV export (2025) or the older ril_export.html
+    OMNIVORE = "omnivore"  # the export .zip, or the folder it unpacks to
+    KINDLE = "kindle"  # My Clippings.txt
+    HYPOTHESIS = "hypothesis"  # the JSON export of annotations

@@ -166,3 +166,25 @@ def test_log_reads_without_writing(run, home: Path, pkm: Pkm, tmp_path: Path) ->
     assert run("log").stderr == "no runs recorded yet\n"
     assert run("log", "--json").stdout == "[]\n"
     assert not (home / "logs").exists()
+
+
+def test_an_import_is_recorded(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    export = tmp_path / "pocket.csv"
+    export.write_text(
+        "title,url,time_added,tags,status\n"
+        "A page,https://example.com/a,1700000000,x|y,unread\n"
+        "Another,https://example.com/b,1700000100,,archive\n"
+    )
+    run("import", "pocket", str(export), "--quiet")
+    run("import", "pocket", str(export), "--dry-run", "--quiet")
+
+    [last] = _runs(run, "log", "--kind", "import")  # a dry run is not recorded
+    assert last["outcome"] == "ok"
+    assert last["detail"] == f"pocket {export}"
+    assert last["counts"] == {
+        "added": 2,
+        "merged": 0,
+        "skipped": 0,
+        "annotations": 0,
+        "fetched": 0,
+    }

@@ -15,6 +15,7 @@ from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.backup import backup_command, restore_command
 from pkm.cli.config import config_app
+from pkm.cli.imports import import_command
 from pkm.cli.log import log_command, seek_log_command
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
@@ -37,6 +38,7 @@ app.add_typer(sense_app, name="sense")
 app.add_typer(share_app, name="share")
 app.add_typer(config_app, name="config")
 app.command("stats")(stats_command)
+app.command("import")(import_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.command("log")(log_command)

@@ -5,7 +5,7 @@ and tombstone rules as feed entries: saving a page a feed already delivered link
 A saved page sorts in the inbox by when it was saved (saved again, it comes back to the top).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from pkm._util.text import strip_controls
@@ -26,9 +26,6 @@ SAVED_PAGES_URL = "pkm:saved"
 
 def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> list[AddResult]:
     """Fetch, extract and store each page; results in the order given."""
-    from pkm.seek.extract import extract_article
-    from pkm.seek.http import HttpRequest
-
     refs = list(dict.fromkeys(u.strip() for u in urls))
     targets = {r: normalize_feed_url(r) for r in refs}
     results = {
@@ -41,32 +38,49 @@ def save_pages(pkm: "Pkm", urls: Sequence[str], tags: Sequence[str] = ()) -> lis
         source, _ = pkm.store.add_source(
             SAVED_PAGES_URL, SAVED_PAGES_URL, SourceKind.PAGES, now=pkm.now(), title="Saved pages"
         )
-        with pkm.http() as client:
-            requests = [HttpRequest(url=targets[r], key=r) for r in wanted]
-            for response in client.fetch_all(requests):
-                ref = str(response.request.key)
-                fetched = Fetched.from_http(response)
-                if fetched.problem:
-                    results[ref] = AddResult(ref, error=fetched.problem)
-                    continue
-                try:
-                    article = extract_article(
-                        fetched.body or b"",
-                        fetched.url,
-                        content_type=fetched.headers.get("content-type"),
-                        now=pkm.now(),
-                    )
-                except ParseError as e:
-                    results[ref] = AddResult(ref, error=e.reason)
-                    continue
-                results[ref] = _store_article(pkm, source, ref, article, tags)
+        for ref, found in fetch_articles(pkm, [(r, targets[r]) for r in wanted]):
+            if isinstance(found, str):
+                results[str(ref)] = AddResult(str(ref), error=found)
+            else:
+                results[str(ref)] = _store_article(pkm, source, str(ref), found, tags)
     return [results[r] for r in refs]
+
+
+def fetch_articles(
+    pkm: "Pkm", pages: Sequence[tuple[object, str]]
+) -> Iterator[tuple[object, Article | str]]:
+    """Fetch each (key, URL) page and extract its article, as many at once as the HTTP
+    client allows (`[seek] concurrency`, `per_host`); yields (key, article), or (key, why
+    not) when the page could not be fetched or read, as each is done. The caller holds the
+    run lock and stores what it is given."""
+    from pkm.seek.extract import extract_article
+    from pkm.seek.http import HttpRequest
+
+    with pkm.http() as client:
+        requests = [HttpRequest(url=url, key=key) for key, url in pages]
+        for response in client.fetch_all(requests):
+            key = response.request.key
+            fetched = Fetched.from_http(response)
+            if fetched.problem:
+                yield key, fetched.problem
+                continue
+            try:
+                article = extract_article(
+                    fetched.body or b"",
+                    fetched.url,
+                    content_type=fetched.headers.get("content-type"),
+                    now=pkm.now(),
+                )
+            except ParseError as e:
+                yield key, e.reason
+                continue
+            yield key, article
 
 
 def _store_article(
     pkm: "Pkm", source: Source, ref: str, article: Article, tags: Sequence[str]
 ) -> AddResult:
-    entry = _entry(article)
+    entry = article_entry(article)
     now = pkm.now()
     store = pkm.store
     rows = entry_rows([entry])
@@ -91,7 +105,8 @@ def _store_article(
     )
 
 
-def _entry(article: Article) -> ParsedEntry:
+def article_entry(article: Article) -> ParsedEntry:
+    """A saved page's entry: its identity is its URL (after redirects)."""
     summary = text_to_summary(html_to_text(article.html) if article.html else article.text)
     return ParsedEntry(
         entry_id=article.url,

@@ -11,6 +11,7 @@ from pkm.models import (
     AnnotationState,
     ItemRef,
     ItemStatus,
+    NewAnnotation,
     ReviewAction,
     SharedAnnotation,
     StoredShared,
@@ -171,6 +172,35 @@ class AnnotationsMixin(StoreBase):
             annotation_id = int(cursor.lastrowid or 0)
             self._add_annotation_tags(annotation_id, tags)
         return annotation_id
+
+    def add_annotations(self, annotations: Sequence[NewAnnotation]) -> list[int]:
+        """Store annotations decided beforehand (an import's), each with its own state and
+        dates, in one transaction; returns their ids in the order given."""
+        ids = []
+        with self.transaction():
+            for a in annotations:
+                cursor = self.db.execute(
+                    'INSERT INTO annotations (item_id, exact, prefix, suffix, start, "end",'
+                    " comment, state, state_changed_at, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        a.item_id,
+                        a.quote.exact if a.quote else None,
+                        a.quote.prefix if a.quote else "",
+                        a.quote.suffix if a.quote else "",
+                        a.position.start if a.position else None,
+                        a.position.end if a.position else None,
+                        a.comment,
+                        a.state.value,
+                        to_iso(a.created_at),
+                        to_iso(a.created_at),
+                        to_iso(a.updated_at),
+                    ],
+                )
+                annotation_id = int(cursor.lastrowid or 0)
+                self._add_annotation_tags(annotation_id, a.tags)
+                ids.append(annotation_id)
+        return ids
 
     def update_annotation(
         self,

@@ -281,6 +281,15 @@ class ItemsMixin(StoreBase):
             ).fetchall()
         return {r[0] for r in rows}
 
+    def set_item_statuses(self, changes: Sequence[tuple[int, ItemStatus, datetime]]) -> None:
+        """Give each item its status, changed at the time given (an import's: a star of 2019
+        is not a star of this week's digest), in one transaction."""
+        with self.transaction():
+            self.db.conn.executemany(
+                "UPDATE items SET status = ?, status_changed_at = ? WHERE id = ?",
+                [(status.value, to_iso(when), item_id) for item_id, status, when in changes],
+            )
+
     def add_item_tags(self, item_id: int, tags: Iterable[str]) -> None:
         with self.transaction():
             for tag_id in self._tag_ids(tags):
