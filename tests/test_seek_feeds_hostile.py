@@ -4,7 +4,6 @@ are not http(s), and XML nested far deeper than any real feed."""
 import dataclasses
 import json
 import re
-import time
 from typing import Any
 
 import pytest
@@ -131,26 +130,25 @@ def deep_xhtml_entry() -> bytes:
 
 @pytest.mark.slow
 @PATHS
-def test_xhtml_nested_100000_deep_parses_in_about_a_second(use_lxml: bool) -> None:
+def test_xhtml_nested_100000_deep_is_flattened_before_sanitizing(use_lxml: bool) -> None:
     """lxml refuses documents nested deeper than 2048; the elements past 1000 are flattened
     first (lxml path), and content markup past 100 levels in both paths, so the sanitizer
-    never sees the depth. feedparser itself takes most of a second on this document."""
+    never sees the depth. What it costs is timed by benchmarks/hostile.py (0.1 s and 1.5 s:
+    feedparser itself takes most of a second on this document)."""
     body = deep_xhtml_entry()
-    started = time.perf_counter()
     feed = _parse(body, URL, None, use_lxml=use_lxml)
-    elapsed = time.perf_counter() - started
     assert [(e.entry_id, e.content_text) for e in feed.entries] == [
         ("urn:deep", "deep"),
         ("urn:next", ""),
     ]
     assert (feed.entries[0].content_html or "").count("<div>") <= 100
-    assert elapsed < (1.5 if use_lxml else 4), elapsed  # measured 0.1 s and 1.5 s
 
 
 @pytest.mark.slow
 def test_escaped_html_nested_100000_deep_costs_nothing_at_the_xml_level() -> None:
     """The nesting is inside one text node: reading the document is fast. What the
-    sanitizer then pays for the HTML nesting is pkm.content's to bound."""
+    sanitizer then pays for the HTML nesting is pkm.content's to bound (timed by
+    benchmarks/hostile.py)."""
     body = rss(
         "<item><guid>g</guid><description>"
         + "&lt;div&gt;" * DEPTH
@@ -158,9 +156,7 @@ def test_escaped_html_nested_100000_deep_costs_nothing_at_the_xml_level() -> Non
         + "&lt;/div&gt;" * DEPTH
         + "</description></item>"
     )
-    started = time.perf_counter()
     raw = _read_xml(body, body.decode(), URL, [], use_lxml=True, max_entries=1000)
-    assert time.perf_counter() - started < 1
     (entry,) = raw.entries
     assert entry.content is not None and entry.content.value.count("<div>") == DEPTH
 

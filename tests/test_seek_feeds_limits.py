@@ -85,14 +85,11 @@ def test_dropped_entries_are_neither_read_nor_sanitized(monkeypatch: pytest.Monk
 
 
 @pytest.mark.slow
-def test_a_feed_of_100000_entries_parses_in_seconds() -> None:
-    """Measured at about 1.3 s (3.4 s before entries beyond the limit were left unread)."""
-    import time
-
+def test_a_feed_of_100000_entries_keeps_the_newest_thousand() -> None:
+    """Entries beyond the limit are left unread: benchmarks/hostile.py times it (1.3 s,
+    3.4 s before)."""
     body = rss(dated_items([1 + n % 28 for n in range(100_000)]))
-    started = time.perf_counter()
     feed = parse_feed(body, URL)
-    assert time.perf_counter() - started < 5
     assert (len(feed.entries), feed.dropped_entries) == (1000, 99_000)
 
 
@@ -125,16 +122,13 @@ def test_titles_and_plain_text_are_cut_too() -> None:
 
 
 @pytest.mark.slow
-def test_a_50_mb_entry_is_cut_and_parses_quickly() -> None:
-    import time
-
+def test_a_50_mb_entry_is_cut() -> None:
+    """Cut before sanitizing; lxml reads the big text node itself (benchmarks/hostile.py
+    times it: 0.15 s)."""
     body = rss(
         "<item><guid>big</guid><description>" + "word " * 10_000_000 + "</description></item>"
     )
-    started = time.perf_counter()
     feed = parse_feed(body, URL)
-    elapsed = time.perf_counter() - started
     (entry,) = feed.entries
     assert feed.truncated_entries == 1 and len(entry.content_text) < 1_000_000
-    assert elapsed < 3, elapsed  # measured 0.15 s; lxml reads the big text node itself
     assert not any("malformed" in w for w in feed.warnings)
