@@ -3,6 +3,8 @@
 Exit codes: 0 success; 1 an error stopped the command (lock held, unusable home, broken
 config, no such source or note); 2 usage error (a malformed search query too); 3 a batch
 partly failed (the rest was stored), or an id named no item or annotation; 130 interrupted.
+`pkm doctor` exits 0 when nothing is wrong (or `--fix` fixed all it found) and 1 while
+problems remain.
 """
 
 import logging
@@ -16,6 +18,7 @@ from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.backup import backup_command, restore_command
 from pkm.cli.config import config_app
+from pkm.cli.doctor import doctor_command
 from pkm.cli.seek import seek_app
 from pkm.cli.sense import sense_app
 from pkm.cli.share import share_app
@@ -37,6 +40,7 @@ app.add_typer(share_app, name="share")
 app.add_typer(config_app, name="config")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.command("doctor")(doctor_command)
 
 
 def _version(value: bool) -> None:
