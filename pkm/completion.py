@@ -54,44 +54,39 @@ def _read(home: Path, read: "Callable[[Store], T]") -> T | None:
         store.close()
 
 
-def _starts(value: str, incomplete: str) -> bool:
-    return value.casefold().startswith(incomplete.casefold())
-
-
 def source_choices(home: Path, incomplete: str, *, tags: bool = False) -> list[Choice]:
-    """Subscriptions a `URL|ID` option or argument may name: by URL (with or without its
-    scheme typed), by id once a digit is typed, and (with `tags`) tags, for `--only`."""
+    """Subscriptions a `URL|ID` option or argument may name: by URL, by id once a digit
+    is typed, and (with `tags`) tags, for `--only`. Values start with what was typed (the
+    shells, and Typer before them, keep only those)."""
     found = _read(home, lambda store: (store.source_names(), store.tag_names() if tags else []))
     sources, tag_names = found or ([], [])
     choices: list[Choice] = []
     for source_id, url, title in sources:
-        label = title or ""
         if incomplete.isdigit() and str(source_id).startswith(incomplete):
-            choices.append(Choice(str(source_id), f"{label} {url}".strip()))
-        bare = url.split("://", 1)[-1]
-        if _starts(url, incomplete) or _starts(bare, incomplete):
-            choices.append(Choice(url, label))
-    choices += [Choice(t, "tag") for t in tag_names if _starts(t, incomplete)]
+            choices.append(Choice(str(source_id), f"{title or ''} {url}".strip()))
+        elif url.startswith(incomplete):
+            choices.append(Choice(url, title or ""))
+    choices += [Choice(t, "tag") for t in tag_names if t.startswith(incomplete)]
     return choices
 
 
 def tag_choices(home: Path, incomplete: str) -> list[Choice]:
     """Tags something carries (a source, an item, a highlight, a note)."""
     names = _read(home, lambda store: store.tag_names()) or []
-    typed = incomplete.lstrip("#")
-    return [Choice(t) for t in names if _starts(t, typed)]
+    return [Choice(t) for t in names if t.startswith(incomplete)]
 
 
 def note_choices(home: Path, incomplete: str) -> list[Choice]:
-    """Notes, by file name (what a wikilink says), or by `folder/name` where two notes
-    share a name; a note whose title starts with what was typed is offered too."""
+    """Notes, by the name a wikilink gives them (the file name; `folder/name` where two
+    notes share a name, or once a `/` is typed), their titles shown beside them."""
     notes = _read(home, lambda store: store.note_names()) or []
     counts: dict[str, int] = {}
     for _, name, _ in notes:
         counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
     choices = []
     for path, name, title in notes:
-        value = name if counts[name.casefold()] == 1 else path.removesuffix(".md")
-        if _starts(value, incomplete) or _starts(path, incomplete) or _starts(title, incomplete):
+        by_path = "/" in incomplete or counts[name.casefold()] > 1
+        value = path.removesuffix(".md") if by_path else name
+        if value.startswith(incomplete):
             choices.append(Choice(value, title))
     return choices
