@@ -91,7 +91,10 @@ def diagnose(
     pkm: "Pkm", *, fix: bool = False, progress: Callable[[str], None] | None = None
 ) -> DoctorReport:
     """Run every check (and, with `fix`, every safe repair); `progress` is told the name
-    of each check as it starts. Pass a pkm opened read-only unless `fix`."""
+    of each check as it starts. Pass a pkm opened read-only unless `fix`: a read-only pkm
+    cannot repair (nor take the locks repairs take)."""
+    if fix and pkm.readonly:
+        raise ValueError("pkm doctor --fix needs a pkm opened for writing")
     findings: list[Finding] = []
     ran: list[str] = []
 
@@ -314,14 +317,15 @@ def _mend_search(pkm: "Pkm", found: list[Finding]) -> None:
     transaction, notes read again from their files."""
     from pkm.sense.notes import decide_reread
 
+    unsound = any(f.subject == "search:index" for f in found)
     with pkm.lock(), pkm.sense_lock():
         store = pkm.store
-        drift = store.search_drift()
+        drift = store.search_drift(check_index=False)  # FTS5's verdict is the check's
         note_ids = {i for k, i in (*drift.missing, *drift.stale) if k == "note"}
         paths = [s.path for s in store.get_note_stats().values() if s.note_id in note_ids]
         notes = decide_reread(pkm, paths)
         with store.transaction():
-            store.repair_search(drift)
+            store.repair_search(drift, rebuild=unsound)
             if notes:
                 store.apply_note_changes(notes, pkm.now())
 

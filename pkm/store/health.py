@@ -25,17 +25,6 @@ _INDEXED: dict[SearchKind, str] = {
         "SELECT id * 4 + 1, '', coalesce(exact, ''), comment FROM annotations WHERE id IN ({ids})"
     ),
 }
-# Things that have no row in the index (a rowid lookup each).
-_MISSING: dict[SearchKind, str] = {
-    "item": "SELECT id FROM items x WHERE NOT EXISTS (SELECT 1 FROM search WHERE rowid = x.id * 4)",
-    "annotation": (
-        "SELECT id FROM annotations x"
-        " WHERE NOT EXISTS (SELECT 1 FROM search WHERE rowid = x.id * 4 + 1)"
-    ),
-    "note": (
-        "SELECT id FROM notes x WHERE NOT EXISTS (SELECT 1 FROM search WHERE rowid = x.id * 4 + 2)"
-    ),
-}
 # Things whose row holds other text than they have now.
 _STALE: dict[SearchKind, str] = {
     "item": (
@@ -49,15 +38,12 @@ _STALE: dict[SearchKind, str] = {
         " OR s.body IS NOT x.comment"
     ),
 }
-# Rows of the index for things that are gone, or of no kind at all.
-_EXTRA = """
-SELECT s.rowid FROM search s WHERE CASE s.rowid & 3
-  WHEN 0 THEN NOT EXISTS (SELECT 1 FROM items WHERE id = s.rowid >> 2)
-  WHEN 1 THEN NOT EXISTS (SELECT 1 FROM annotations WHERE id = s.rowid >> 2)
-  WHEN 2 THEN NOT EXISTS (SELECT 1 FROM notes WHERE id = s.rowid >> 2)
-  ELSE 1 END
-ORDER BY s.rowid
-"""
+# The ids of each kind of thing the index should hold a row for.
+_THINGS: dict[SearchKind, str] = {
+    "item": "SELECT id FROM items",
+    "annotation": "SELECT id FROM annotations",
+    "note": "SELECT id FROM notes",
+}
 _CHUNK = 500
 
 
@@ -118,12 +104,19 @@ class HealthMixin(StoreBase):
         stale: list[tuple[SearchKind, int]] = []
         with wrap_errors(self.path):
             conn = self.db.conn
-            for kind, sql in _MISSING.items():
-                missing += [(kind, r[0]) for r in conn.execute(sql)]
+            # One scan of the index's rowids, set against the ids of the things: quicker
+            # than a rowid lookup into FTS5 for each thing.
+            rows = {r[0] for r in conn.execute("SELECT rowid FROM search")}
+            expected: set[int] = set()
+            for kind, sql in _THINGS.items():
+                code = KIND_CODES[kind]
+                ids = [r[0] for r in conn.execute(sql)]
+                expected.update(i * 4 + code for i in ids)
+                missing += [(kind, i) for i in ids if i * 4 + code not in rows]
+            extra = tuple(sorted(rows - expected))
             for kind, sql in _STALE.items():
                 stale += [(kind, r[0]) for r in conn.execute(sql)]
             stale += [("note", i) for i in self._stale_note_rows()]
-            extra = tuple(r[0] for r in conn.execute(_EXTRA))
             index_error, checked = None, False
             if check_index:
                 index_error, checked = self._fts_integrity()
@@ -152,15 +145,15 @@ class HealthMixin(StoreBase):
             return str(e), True
         return None, True
 
-    def repair_search(self, drift: SearchDrift) -> None:
+    def repair_search(self, drift: SearchDrift, *, rebuild: bool = False) -> None:
         """Put the search index right for items and annotations, in one transaction:
-        rebuilt from the text it holds when FTS5 finds it unsound, rows of things that are
-        gone deleted, and the rows of things missing or stale written again from the things
-        themselves. Notes' rows are written by reading their files again (`apply_note_changes`
+        rebuilt from the text it holds first with `rebuild` (FTS5 found it unsound), rows
+        of things that are gone deleted, and the rows of things missing or stale written
+        again from the things themselves. Notes' rows are written by reading their files again (`apply_note_changes`
         in the same transaction, see `pkm.doctor`)."""
         with self.transaction():
             conn = self.db.conn
-            if drift.index_error is not None:
+            if rebuild or drift.index_error is not None:
                 conn.execute("INSERT INTO search (search) VALUES ('rebuild')")
             conn.executemany("DELETE FROM search WHERE rowid = ?", [[r] for r in drift.extra])
             for kind, sql in _INDEXED.items():
