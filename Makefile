@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/help.py
 	$(BIN)/python benchmarks/stats.py
 	$(BIN)/python benchmarks/imports.py
+	$(BIN)/python benchmarks/doctor.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,8 @@
 Exit codes: 0 success; 1 an error stopped the command (lock held, unusable home, broken
 config, no such source or note); 2 usage error (a malformed search query too); 3 a batch
 partly failed (the rest was stored), or an id named no item or annotation; 130 interrupted.
+`pkm doctor` exits 0 when nothing is wrong (or `--fix` fixed all it found) and 1 while
+problems remain.
 """
 
 import sys
@@ -15,6 +17,7 @@ from pkm.cli import sense_annotations, sense_notes, sense_search
 from pkm.cli._context import RootOptions, silence_stdout
 from pkm.cli.backup import backup_command, restore_command
 from pkm.cli.config import config_app
+from pkm.cli.doctor import doctor_command
 from pkm.cli.imports import import_command
 from pkm.cli.log import log_command, seek_log_command
 from pkm.cli.seek import seek_app
@@ -43,6 +46,7 @@ app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.command("log")(log_command)
 seek_app.command("log")(seek_log_command)
+app.command("doctor")(doctor_command)
 
 
 def _version(value: bool) -> None:

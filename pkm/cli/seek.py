@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pkm.cli._complete import complete_source, complete_source_or_tag, complete_tag
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
@@ -34,12 +35,22 @@ seek_app = typer.Typer(
 )
 
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Tag to attach (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="Tag to attach (repeatable).",
+        autocompletion=complete_tag,
+    ),
 ]
 OnlyOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--only", metavar="URL|ID|TAG", help="Only sources with this URL, id or tag (repeatable)."
+        "--only",
+        metavar="URL|ID|TAG",
+        help="Only sources with this URL, id or tag (repeatable).",
+        autocompletion=complete_source_or_tag,
     ),
 ]
 
@@ -366,7 +377,11 @@ def seek_remove(
     ctx: typer.Context,
     refs: Annotated[
         list[str],
-        typer.Argument(metavar="URL|ID...", help="Sources' URLs or ids (see `pkm seek list`)."),
+        typer.Argument(
+            metavar="URL|ID...",
+            help="Sources' URLs or ids (see `pkm seek list`).",
+            autocompletion=complete_source,
+        ),
     ],
     as_json: JsonOption = False,
     quiet: QuietOption = False,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pkm.cli._complete import complete_source, complete_tag
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
@@ -40,7 +41,12 @@ sense_app = typer.Typer(
 
 SourceOption = Annotated[
     list[str] | None,
-    typer.Option("--source", metavar="URL|ID", help="Only items from this source (repeatable)."),
+    typer.Option(
+        "--source",
+        metavar="URL|ID",
+        help="Only items from this source (repeatable).",
+        autocompletion=complete_source,
+    ),
 ]
 StatusOption = Annotated[
     list[ItemStatus] | None,
@@ -104,7 +110,11 @@ def sense_inbox(
     tag: Annotated[
         list[str] | None,
         typer.Option(
-            "--tag", "-t", metavar="TAG", help="Only items with this tag (repeatable: all of them)."
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only items with this tag (repeatable: all of them).",
+            autocompletion=complete_tag,
         ),
     ] = None,
     since: Annotated[
@@ -374,11 +384,19 @@ def sense_tag(
     ctx: typer.Context,
     ids: IdsArgument = None,
     add: Annotated[
-        list[str] | None, typer.Option("--add", metavar="TAG", help="Tag to add (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--add", metavar="TAG", help="Tag to add (repeatable).", autocompletion=complete_tag
+        ),
     ] = None,
     remove: Annotated[
         list[str] | None,
-        typer.Option("--remove", metavar="TAG", help="Tag to remove (repeatable)."),
+        typer.Option(
+            "--remove",
+            metavar="TAG",
+            help="Tag to remove (repeatable).",
+            autocompletion=complete_tag,
+        ),
     ] = None,
     source: SourceOption = None,
     older_than: OlderThanOption = None,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pkm.cli._complete import complete_tag
 from pkm.cli._context import cli_errors, get_pkm, get_pkm_refreshing
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import Column, add_row, emit_json, fitted_table, info, safe, stdout_console
@@ -24,7 +25,13 @@ sense_app.add_typer(annotation_app, name="annotation")
 
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", metavar="TAG", help="Tag to attach (repeatable)."),
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="Tag to attach (repeatable).",
+        autocompletion=complete_tag,
+    ),
 ]
 
 
@@ -121,7 +128,11 @@ def sense_annotations(
     tag: Annotated[
         list[str] | None,
         typer.Option(
-            "--tag", "-t", metavar="TAG", help="Only annotations with this tag (repeatable: any)."
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only annotations with this tag (repeatable: any).",
+            autocompletion=complete_tag,
         ),
     ] = None,
     orphaned: Annotated[
@@ -209,7 +220,12 @@ def annotation_edit(
     tag: TagOption = None,
     remove_tag: Annotated[
         list[str] | None,
-        typer.Option("--remove-tag", metavar="TAG", help="Tag to take off (repeatable)."),
+        typer.Option(
+            "--remove-tag",
+            metavar="TAG",
+            help="Tag to take off (repeatable).",
+            autocompletion=complete_tag,
+        ),
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pkm.cli._complete import complete_note, complete_tag
 from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
@@ -34,11 +35,23 @@ note_app = typer.Typer(help="Write, show and edit the notes of the vault.", no_a
 sense_app.add_typer(note_app, name="note")
 
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", metavar="T", help="Tag the note T (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="T",
+        help="Tag the note T (repeatable).",
+        autocompletion=complete_tag,
+    ),
 ]
 NoEditOption = Annotated[bool, typer.Option("--no-edit", help="Do not open the editor.")]
 NameArgument = Annotated[
-    str, typer.Argument(metavar="NAME", help="File name, path, title or alias of the note.")
+    str,
+    typer.Argument(
+        metavar="NAME",
+        help="File name, path, title or alias of the note.",
+        autocompletion=complete_note,
+    ),
 ]
 
 
@@ -146,7 +159,10 @@ def sense_note_edit(ctx: typer.Context, name: NameArgument) -> None:
 def sense_notes(
     ctx: typer.Context,
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", metavar="T", help="Only notes tagged T.")
+        str | None,
+        typer.Option(
+            "--tag", "-t", metavar="T", help="Only notes tagged T.", autocompletion=complete_tag
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -191,7 +207,11 @@ def sense_synthesize(
     tag: Annotated[
         str | None,
         typer.Option(
-            "--tag", "-t", metavar="T", help="The items tagged T or with a highlight tagged T."
+            "--tag",
+            "-t",
+            metavar="T",
+            help="The items tagged T or with a highlight tagged T.",
+            autocompletion=complete_tag,
         ),
     ] = None,
     query: Annotated[
@@ -206,6 +226,7 @@ def sense_synthesize(
             "--into",
             metavar="NOTE",
             help="Merge into this note (alone: refresh the sources it cites).",
+            autocompletion=complete_note,
         ),
     ] = None,
     no_edit: NoEditOption = False,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pkm.cli._complete import complete_note, complete_tag
 from pkm.cli._context import cli_errors, get_pkm_refreshing
 from pkm.cli._options import JsonOption
 from pkm.cli._output import emit_json, safe, stdout_console
@@ -118,7 +119,13 @@ def sense_search(
     ] = None,
     tag: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", metavar="TAG", help="Only hits tagged TAG (repeatable)."),
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only hits tagged TAG (repeatable).",
+            autocompletion=complete_tag,
+        ),
     ] = None,
     source: SourceOption = None,
     status: StatusOption = None,
@@ -184,7 +191,12 @@ def _kinds(values: list[str] | None) -> "list[SearchKind]":
 @sense_app.command("related")
 def sense_related(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="ID|NOTE", help="An item id or a note's name.")],
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID|NOTE", help="An item id or a note's name.", autocompletion=complete_note
+        ),
+    ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N")] = 10,
     as_json: JsonOption = False,
 ) -> None:

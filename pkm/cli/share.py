@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pkm.cli._complete import complete_note, complete_tag
 from pkm.cli._context import cli_errors, get_pkm, get_pkm_refreshing
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import emit_json, info, safe
@@ -403,7 +404,10 @@ def share_ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(metavar="QUESTION", help="What you want to know.")],
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Tag (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--tag", "-t", metavar="TAG", help="Tag (repeatable).", autocompletion=complete_tag
+        ),
     ] = None,
     to: ToOption = None,
     no_commit: NoCommitOption = False,
@@ -437,7 +441,10 @@ def share_answer(
         int, typer.Argument(metavar="ID", min=1, help="The question: an item of your inbox.")
     ],
     note: Annotated[
-        str | None, typer.Option("--note", metavar="NOTE", help="Answer with this note.")
+        str | None,
+        typer.Option(
+            "--note", metavar="NOTE", help="Answer with this note.", autocompletion=complete_note
+        ),
     ] = None,
     item: Annotated[
         list[int] | None,

@@ -8,6 +8,7 @@ values (errors in batches are values, see `SourceResult` and `AddResult`).
 - `add_sources`, `remove_sources`, `list_sources`, `resolve_sources`: subscriptions.
 - `import_opml`, `export_opml`: subscription lists.
 - `save_pages`: read-later pages.
+- `stuck_sources`, `gone_sources`, `reset_backoff`: sources held back by failures (`health`).
 
 The modules behind them: `update` (the run's pipeline), `decide` (pure decisions),
 `parse` and `feeds` (parsing), `retrieve` and `http` (retrieval), `discover`, `extract`,
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pkm.models import SUBSCRIPTION_KINDS, RunKind, SeekReport
+from pkm.seek.health import StuckSource, gone_sources, reset_backoff, stuck_sources
 from pkm.seek.save import save_pages
 from pkm.seek.subscriptions import (
     add_sources,
@@ -32,14 +34,18 @@ if TYPE_CHECKING:
     from pkm.core import Pkm
 
 __all__ = [
+    "StuckSource",
     "add_sources",
     "export_opml",
     "fetch_due",
+    "gone_sources",
     "import_opml",
     "list_sources",
     "remove_sources",
+    "reset_backoff",
     "resolve_sources",
     "save_pages",
+    "stuck_sources",
 ]
 
 

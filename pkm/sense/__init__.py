@@ -9,7 +9,8 @@ The services below are what the CLI (or any other caller) uses: each takes an op
 - `annotate_item`, `list_annotations`, `get_annotation`, `edit_annotation`,
   `delete_annotation`: highlights and comments (`annotations`).
 - `reanchor_changed`: re-anchor the highlights of items whose text changed (the CLI runs
-  it after `pkm seek`; seek never imports sense).
+  it after `pkm seek`; seek never imports sense); `orphan_placements`,
+  `reanchor_orphans`: where orphans would go now, and placing them.
 - `start_review`, `record_review`, `review_listing`: resurface past highlights (`review`).
 - Notes (`pkm.sense.notes`): `sync_notes`, `reindex_notes`, `check_notes`, `list_notes`,
   `show_note`, `create_note`, `synthesize_note`.
@@ -26,7 +27,9 @@ from pkm.sense.annotations import (
     get_item_ref,
     item_refs,
     list_annotations,
+    orphan_placements,
     reanchor_changed,
+    reanchor_orphans,
 )
 from pkm.sense.review import ReviewCard, record_review, review_listing, start_review
 from pkm.sense.triage import (
@@ -74,8 +77,10 @@ __all__ = [
     "list_inbox",
     "mark_items",
     "marked_status",
+    "orphan_placements",
     "parse_id_refs",
     "reanchor_changed",
+    "reanchor_orphans",
     "record_review",
     "review_listing",
     "show_item",

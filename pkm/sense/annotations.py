@@ -280,3 +280,33 @@ def _store_batch(
     with pkm.store.transaction():
         pkm.store.set_anchors(changed, pkm.now())
         pkm.store.ack_text_changes(changes)
+
+
+def orphan_placements(pkm: "Pkm") -> list[tuple[Annotation, Anchor]]:
+    """Every orphaned highlight, with where re-anchoring would place it in its item's
+    current text (an `orphaned` anchor: nowhere). Reads only."""
+    store = pkm.store
+    orphans = store.get_annotations(states=[AnnotationState.ORPHANED], highlights_only=True)
+    texts = store.get_item_texts(list(dict.fromkeys(a.item_id for a in orphans)))
+    return decide_anchors(orphans, texts)
+
+
+def reanchor_orphans(pkm: "Pkm") -> ReanchorReport:
+    """Try once more to place every orphaned highlight in its item's current text, as
+    `reanchor_changed` places highlights of changed items (`pkm doctor --fix`).
+
+    An orphan is placed again when its text came back (an edit undone, a teammate's quote
+    now in the reader's copy) or the text it was last compared with was not its item's
+    current one; those still not found stay orphans with their quote, never dropped.
+    One transaction, under the Sense lock.
+    """
+    with pkm.sense_lock():
+        decisions = orphan_placements(pkm)
+        placed = [(old.id, anchor) for old, anchor in decisions if anchor.state != old.state]
+        if placed:
+            pkm.store.set_anchors(placed, pkm.now())
+    states = dict.fromkeys(AnnotationState, 0)
+    for _, anchor in decisions:
+        states[anchor.state] += 1
+    items = len({old.item_id for old, _ in decisions})
+    return ReanchorReport(items, len(decisions), states, ())

@@ -7,7 +7,7 @@ under `pkm.sense_lock()`, which each writing service takes itself.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,6 +129,36 @@ def reindex_notes(pkm: "Pkm", *, force: bool = False) -> SyncReport:
     report = sync_notes(pkm, force=force)
     broken = tuple((n.path, n.error) for n in pkm.store.get_notes() if n.error)
     return replace(report, broken=broken)
+
+
+def decide_reread(pkm: "Pkm", paths: Collection[str]) -> NoteIndexChanges:
+    """The index changes that read these notes again from their files, whatever their
+    size and mtime say (a file changed behind pkm's back with its mtime kept, a note whose
+    search row was lost); a note whose file is gone is removed. Other notes are left as
+    they are. Writes nothing: the caller holds the Sense lock and applies the changes."""
+    wanted = set(paths)
+    walked = {p: s for p, s in v.walk_vault(pkm.vault).items() if p in wanted}
+    indexed = {p: s for p, s in pkm.store.get_note_stats().items() if p in wanted}
+    changes, _ = decide_changes(pkm.vault, walked, indexed, force=True)
+    return changes
+
+
+def reread_notes(pkm: "Pkm", paths: Collection[str]) -> SyncReport:
+    """Read these notes again into the index (see `decide_reread`), under the Sense lock,
+    in one transaction. The report's `notes` counts the paths asked for."""
+    with pkm.sense_lock():
+        indexed = set(pkm.store.get_note_stats())
+        changes = decide_reread(pkm, paths)
+        if changes:
+            pkm.store.apply_note_changes(changes, pkm.now())
+    upserted = [n.path for n in changes.upserts]
+    return SyncReport(
+        notes=len(set(paths)),
+        added=tuple(sorted(p for p in upserted if p not in indexed)),
+        modified=tuple(sorted(p for p in upserted if p in indexed)),
+        removed=changes.removed,
+        broken=tuple((n.path, n.error) for n in changes.upserts if n.error),
+    )
 
 
 @dataclass(frozen=True)

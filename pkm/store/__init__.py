@@ -7,8 +7,10 @@ was before the change or after it, never in between.
 
 from pathlib import Path
 
-from pkm.store._db import BUSY_TIMEOUT, Index, open_database, wrap_errors
+from pkm.store._db import BUSY_TIMEOUT, Index, open_as_is, open_database, wrap_errors
 from pkm.store.annotations import AnnotationsMixin
+from pkm.store.completion import CompletionMixin
+from pkm.store.health import HealthMixin
 from pkm.store.items import ItemsMixin
 from pkm.store.notes import NoteIndexMixin, NotesMixin
 from pkm.store.publish import PublishMixin
@@ -36,6 +38,8 @@ class Store(
     QuestionsMixin,
     RunsMixin,
     StatsMixin,
+    HealthMixin,
+    CompletionMixin,
 ):
     def __init__(self, db: Index, path: Path | str = ":memory:") -> None:
         self.db = db
@@ -46,6 +50,15 @@ class Store(
         cls, path: Path, *, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT
     ) -> "Store":
         return cls(open_database(path, readonly=readonly, busy_timeout=busy_timeout), path)
+
+    @classmethod
+    def peek(cls, path: Path, *, busy_timeout: float = 1.0) -> "Store":
+        """The index as it is, read-only, never created or migrated (see `open_as_is`):
+        what shell completion reads, and what `pkm doctor` checks the schema on first.
+
+        Raises StoreError when there is no index, or it is unreadable or not pkm's.
+        """
+        return cls(open_as_is(path, busy_timeout=busy_timeout), path)
 
     def set_busy_timeout(self, seconds: float) -> None:
         """How long a write waits for another process's lock before failing."""

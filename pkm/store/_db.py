@@ -184,6 +184,24 @@ def open_database(
         return db
 
 
+def open_as_is(path: Path, *, busy_timeout: float) -> Connection:
+    """The index at `path` as it is, read-only: never created, never migrated, whatever
+    its schema. For callers that must not change anything and must be quick (shell
+    completion, `pkm doctor` before it knows whether the schema is current).
+
+    Raises StoreError when the file cannot be read or is not a pkm database.
+    """
+    with wrap_errors(path):
+        if not path.is_file():
+            raise StoreError(f"no index at {path}")
+        conn = _connect_readonly(path, busy_timeout)
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            conn.close()
+            raise StoreError(f"not a pkm database: {path}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return Connection(conn)
+
+
 def _newest_migration(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute(

@@ -314,3 +314,8 @@ class ItemsMixin(StoreBase):
             self.db.conn.executemany(
                 "DELETE FROM item_text_changes WHERE seq = ?", [[c.seq] for c in changes]
             )
+
+    def count_text_changes(self) -> int:
+        """How many items' text changes are waiting to be re-anchored."""
+        with wrap_errors(self.path):
+            return int(self.db.execute("SELECT count(*) FROM item_text_changes").fetchone()[0])

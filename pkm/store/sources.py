@@ -197,3 +197,28 @@ class SourcesMixin(StoreBase):
             {"item": item_id, "source": leaving_source_id},
         ).fetchone()
         return bool(row[0])
+
+    def failing_since(self, source_id: int) -> datetime | None:
+        """When the source's current run of failed fetches began (None: its last fetch did
+        not fail, or no fetch is on record)."""
+        sql = """SELECT min(fetched_at) FROM fetches WHERE source_id = :id AND outcome = 'failed'
+            AND fetched_at > coalesce((SELECT max(fetched_at) FROM fetches
+                                       WHERE source_id = :id AND outcome != 'failed'), '')"""
+        with wrap_errors(self.path):
+            row = self.db.execute(sql, {"id": source_id}).fetchone()
+        return from_iso(row[0]) if row else None
+
+    def reset_backoff(self, source_ids: Sequence[int], now: datetime) -> list[int]:
+        """Make these sources due at `now`, forgetting a server's Retry-After, with the
+        backoff started afresh (one failure on record, so a source that fails again waits
+        the shortest backoff). Gone sources stay gone. Returns the ids changed."""
+        if not source_ids:
+            return []
+        marks = ",".join("?" * len(source_ids))
+        with self.transaction():
+            rows = self.db.execute(
+                "UPDATE sources SET error_count = min(error_count, 1), next_due_at = ?,"
+                f" retry_after_at = NULL WHERE id IN ({marks}) AND is_gone = 0 RETURNING id",
+                [to_iso(now), *source_ids],
+            ).fetchall()
+        return sorted(r[0] for r in rows)
