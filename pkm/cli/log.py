@@ -13,7 +13,9 @@ from pkm.vocabulary import RunKind, RunOutcome
 if TYPE_CHECKING:
     from pkm.models import Run
 
-LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N runs.")]
+LimitOption = Annotated[
+    int, typer.Option("--limit", "-n", metavar="N", min=1, help="Show at most N runs.")
+]
 FailuresOption = Annotated[
     bool, typer.Option("--failures", help="List each run's failures under it.")
 ]

@@ -335,7 +335,9 @@ def share_team(
 @share_app.command("history")
 def share_history(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", min=1, help="Show at most N.")
+    ] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List what was published: when, where, which files changed, which commit."""
