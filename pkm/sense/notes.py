@@ -92,9 +92,10 @@ def sync_notes(pkm: "Pkm", *, force: bool = False) -> SyncReport:
     the diff is made again under the Sense lock (another command may have synced
     meanwhile) and stored in one transaction.
     """
+    if pkm.readonly:  # a home that cannot be written: the index is read as it is
+        return SyncReport(notes=len(pkm.store.get_note_fingerprints()))
     walked = v.walk_vault(pkm.vault)
-    if pkm.readonly or (not force and walked == pkm.store.get_note_fingerprints()):
-        # Read-only (a home that cannot be written): the index is read as it is.
+    if not force and walked == pkm.store.get_note_fingerprints():
         return SyncReport(notes=len(walked))
     with pkm.sense_lock():
         indexed = pkm.store.get_note_stats()

@@ -131,6 +131,8 @@ class SourcesMixin(StoreBase):
 
         Raises SourceNotFoundError naming every reference that matches none.
         """
+        if not refs:
+            return []
         subscribed = {s.id: s for s in self.get_sources(kinds=SUBSCRIPTION_KINDS)}
         chosen: set[int] = set()
         unknown: list[str] = []
