@@ -5,6 +5,7 @@ finished, fsynced temporary file in the same folder) or not at all.
 """
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -64,6 +65,11 @@ def atomic_write_text(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def is_disk_full(e: OSError) -> bool:
+    """No room to write: the file system is full (ENOSPC) or a quota is reached (EDQUOT)."""
+    return e.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def fsync_folder(folder: Path) -> None:

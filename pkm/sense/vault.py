@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from pkm._util.fsutil import atomic_write_text
+from pkm._util.fsutil import atomic_write_text, is_disk_full
 from pkm._util.text import strip_controls
-from pkm.errors import NoteError
+from pkm.errors import DiskFullError, NoteError
 from pkm.models import NoteRecord, NoteSource, NoteStat, WikiLink
 
 NOTE_SUFFIX = ".md"
@@ -617,6 +617,10 @@ def update_note_file(vault: Path, path: str, transform: Callable[[NoteFile], str
             atomic_write_text(vault / path, new, check=_unchanged_since(vault, current))
         except _ChangedMeanwhile:
             continue
+        except OSError as e:
+            if is_disk_full(e):
+                raise DiskFullError(vault / path) from None
+            raise NoteError(path, f"cannot write: {e.strerror}") from None
         return True
     raise NoteError(path, "the note kept changing while pkm merged into it; try again")
 
