@@ -128,6 +128,10 @@ def test_synthesize_on_a_full_disk_writes_no_note(disk: SmallDisk) -> None:
     done = pkm(home, "sense", "synthesize", "--tag", "t", "--title", "Full", "--no-edit", disk=disk)
     assert_one_line(done, DISK_FULL)
     assert files(home / "notes") == vault and not temp_files(home / "notes")
+    into = pkm(home, "sense", "synthesize", "--tag", "t", "--into", "mine", "--no-edit", disk=disk)
+    assert_one_line(into, DISK_FULL)  # merging into a note: the note stays as it was
+    assert str(home / "notes" / "mine.md") in into.stderr
+    assert files(home / "notes") == vault and not temp_files(home / "notes")
     disk.free()
     assert counts(home) == before
     again = pkm(home, "sense", "synthesize", "--tag", "t", "--title", "Full", "--no-edit")
