@@ -13,7 +13,8 @@ command's helpers (seek's parsing workers, a git it started) to end, and then ch
   JSON, every `.atom` well-formed XML and every `.html` a complete page; pkm's own
   temporary files (`.NAME.XXXXXXXX.tmp`) may remain, and are counted;
 - the next run of the same command, not killed, exits 0 and leaves the work done
-  (`Scenario.check_done`), with no temporary file of pkm's mistaken for a note or digest.
+  (`Scenario.check_done`), with no temporary file of pkm's left in the vault or the team
+  folder (it removes the killed run's).
 
 Delays are seeded (`random.Random(seed)`) and spread over the whole run: trial `i` of `n`
 is killed at `(i + u) / n` of the duration of an unkilled run, `u` uniform in [0, 1).
@@ -555,6 +556,8 @@ class Harness:
             problems.append(f"the next run lost {lost}")
         for folder in self.scenario.folders(trial):
             problems += [f"half-written after: {b}" for b in half_written(folder)]
+            # The next run cleans up what the killed one left of its temporary files.
+            problems += [f"left after the next run: {p.name}" for p in temp_files(folder)]
         return "; ".join(problems)
 
     def close(self) -> None:

@@ -189,7 +189,10 @@ def test_an_index_of_every_schema_is_upgraded_with_every_row(tmp_path: Path, ver
     assert any(h["kind"] == "item" and h["id"] == 1 for h in hits), hits
     if "annotations" in held:
         annotations = as_json(home, "sense", "annotations")
-        assert {a["id"]: a["comment"] for a in annotations} == {1: "The key idea.", 2: "Read again."}
+        assert {a["id"]: a["comment"] for a in annotations} == {
+            1: "The key idea.",
+            2: "Read again.",
+        }
     if "questions" in held:
         [asked] = as_json(home, "share", "questions")
         assert asked["question"]["text"] == "Who composts?"

@@ -106,3 +106,34 @@ def test_a_synthesis_killed_before_the_index_knew_of_its_note(tmp_path: Path) ->
     finally:
         kills.close()
     assert_survived(trial)
+
+
+def test_the_next_write_removes_the_temporary_files_a_killed_one_left(
+    run,
+    home: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.kills import _fill_items
+
+    _fill_items(home, 3, tag="t", starred=True)
+    (home / "pkm.toml").write_text('[share]\nauthor = "Ann"\n')
+    vault, team = home / "notes", tmp_path / "team"
+    vault.mkdir()
+    (team / "ann").mkdir(parents=True)
+    stale = [
+        vault / ".gathered.md.k1ll3d_a.tmp",
+        vault / ".an-idea-with-a-title-longer-than-forty-c.zz9_0aqx.tmp",
+        team / "ann" / ".2026-W05.html.abcd1234.tmp",
+        team / ".index.html.efgh5678.tmp",
+    ]
+    others = [  # not pkm's, or not its temporary files of these names: kept
+        vault / ".obsidian.k1ll3d_a.tmp",
+        vault / "draft.md.tmp",
+        team / "ann" / ".notes.txt.abcd1234.tmp",
+    ]
+    for p in stale + others:
+        p.write_text("half of it")
+    run("sense", "synthesize", "1", "--title", "Gathered", "--no-edit", "-q")
+    run("share", "publish", "--to", str(team), "--week", "2026-W05", "--no-commit", "-q")
+    assert [p.name for p in stale if p.exists()] == []
+    assert [p.name for p in others if p.exists()] == [p.name for p in others]

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pkm._util.fsutil import fsync_folder, is_disk_full
+from pkm._util.fsutil import fsync_folder, is_disk_full, remove_stale_temp_files
 from pkm.errors import DiskFullError, PkmError, PublishError
 
 log = logging.getLogger("pkm.share.folder")
@@ -65,9 +65,15 @@ def check_folder(folder: Path) -> None:
         raise PublishError(f"the team folder is not a folder: {folder}")
 
 
-def write_files(changed: Sequence[PlannedFile]) -> tuple[PlannedFile, ...]:
-    """Write `changed`, all or none: each goes to a temporary file in its own folder
-    first; only when all are written are they renamed into place. Returns them."""
+def write_files(files: Sequence[PlannedFile]) -> tuple[PlannedFile, ...]:
+    """Write those of `files` that changed, all or none: each goes to a temporary file in
+    its own folder first; only when all are written are they renamed into place. Returns
+    them. Called under the folder lock: the temporary files of `files` that a publisher
+    killed before its renames left behind are removed first."""
+    for d in sorted({f.path.parent for f in files}):
+        names = {f.path.name[:40] for f in files if f.path.parent == d}
+        remove_stale_temp_files(d, names.__contains__)
+    changed = [f for f in files if f.changed]
     folders = sorted({f.path.parent for f in changed})
     staged: list[tuple[Path, Path]] = []
     try:

@@ -227,7 +227,7 @@ def publish(
         if pull and tree is not None:
             tree.pull()
         plan = plan_publication(home, folder, author, rendered, shared)
-        write_files(plan.changed)
+        write_files(plan.files)
         sha = None
         if commit and tree is not None:
             # Every file of the plan, not only those changed now: a run killed between
@@ -254,7 +254,7 @@ def refresh_team(home: Path, folder: Path) -> PublishResult:
         plan = PublishPlan(
             folder, "", "", tuple(PlannedFile(p, d, read_bytes(p)) for p, d in files.items())
         )
-        write_files(plan.changed)
+        write_files(plan.files)
     return _result(plan, "")
 
 
@@ -539,7 +539,7 @@ def publish_shared(
             answers=shared.answers,
         )
         plan = PublishPlan(folder, name, what, (PlannedFile(path, data, read_bytes(path)),))
-        write_files(plan.changed)
+        write_files(plan.files)
         sha = None
         if tree is not None:  # shared.atom as a killed run may have left it, uncommitted
             sha = tree.commit([path], f"pkm share: {name} {what}", slug)
