@@ -31,10 +31,10 @@ pytestmark = [
 KILLS = 8
 SEED = int(os.environ.get("PKM_KILL_SEED", "20261202"))
 # Smaller than the benchmark's homes: a run here lasts about a second.
-SIZES: dict[str, dict[str, int]] = {
-    "seek": {"feeds": 16},
-    "synthesize": {"items": 300},
-    "publish": {"items": 150},
+SIZES: dict[str, dict[str, float]] = {
+    "seek": {"feeds": 16, "slow": 0.15},
+    "synthesize": {"items": 100},
+    "publish": {"items": 60},
 }
 
 
