@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pkm import __version__
 from pkm._util.fsutil import is_disk_full
-from pkm.errors import ConfigError, DiskFullError, InvalidInputError
+from pkm.errors import ConfigError, DamagedIndexError, DiskFullError, InvalidInputError
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -157,7 +157,10 @@ def _restore(home: Path, archive: Path, *, now: datetime, force: bool) -> Restor
     with tempfile.TemporaryDirectory(prefix=".pkm-restore-", dir=home) as work:
         out = Path(work)
         manifest = _extract(archive, out)
-        store = Store.open(out / "pkm.db")
+        try:
+            store = Store.open(out / "pkm.db")
+        except DamagedIndexError as e:  # the hint to restore a backup would be this backup
+            raise InvalidInputError(f"the index in {archive} is damaged: {e.reason}") from None
         try:
             errors = store.integrity_errors()
             schema = store.schema_version()

@@ -324,3 +324,27 @@ def test_a_backup_restores_over_a_damaged_index(sound_home: Path, tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert [p for p in json.loads(done.stdout)["moved_aside"] if p.startswith("pkm.db.")]
     assert len(as_json(home, "sense", "inbox", "--all")) == 400
+
+
+def test_a_backup_holding_a_damaged_index_is_not_restored(sound_home: Path, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    archive = tmp_path / "damaged.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (
+            ("MANIFEST.json", json.dumps({"format": "pkm-backup/1", "notes": 0}).encode()),
+            ("pkm.db", b"SQLite format 3\x00" + random.Random(1).randbytes(4080)),
+        ):
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "pkm.db").write_bytes((sound_home / "pkm.db").read_bytes())
+    before = sha(home / "pkm.db")
+    done = pkm(home, "restore", str(archive), "--force")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"pkm: error: the index in {archive} is damaged: ")
+    assert sorted(p.name for p in home.iterdir() if not p.name.endswith(".lock")) == ["pkm.db"]
+    assert sha(home / "pkm.db") == before
