@@ -636,21 +636,25 @@ def _sha(path: Path) -> str:
 
 def _fill_items(home: Path, count: int, *, tag: str, starred: bool = False) -> None:
     """`count` items in the index of `home`, each with a highlight and a comment (in the week
-    2026-W05), tagged `tag`, starred when asked."""
+    2026-W05), tagged `tag`, starred when asked; one commit (the helpers' transactions nest
+    in it as savepoints)."""
     from pkm.core import open_pkm
     from tests.sensedata import add_annotation, add_item
 
     pkm = open_pkm(home)
     try:
-        for n in range(count):
-            text = f"Paragraph {n} on attention and memory. The key sentence number {n} is here."
-            item = add_item(
-                pkm, f"Article {n}", url=f"https://a.example/{home.name}/{n}", text=text, tags=[tag]
-            )
-            add_annotation(pkm, item, f"key sentence number {n}", comment=f"Why {n} matters.",
-                           start=text.index("key sentence"))  # fmt: skip
-            if starred:
-                with pkm.store.transaction():
+        with pkm.store.transaction():
+            for n in range(count):
+                text = (
+                    f"Paragraph {n} on attention and memory. The key sentence number {n} is here."
+                )
+                url = f"https://a.example/{home.name}/{n}"
+                item = add_item(pkm, f"Article {n}", url=url, text=text, tags=[tag])
+                start = text.index("key sentence")
+                add_annotation(
+                    pkm, item, f"key sentence number {n}", comment=f"Why {n} matters.", start=start
+                )
+                if starred:
                     pkm.store.db.execute(
                         "UPDATE items SET status = 'starred', status_changed_at = ? WHERE id = ?",
                         ["2026-01-30T10:00:00Z", item],
