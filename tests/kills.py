@@ -267,6 +267,41 @@ class SeekScenario(Scenario):
             self.server.stop()
 
 
+class FirstRunScenario(Scenario):
+    """`pkm seek add` of a few feeds into a home that has no index yet: a kill while the
+    index is being created must not leave one the next run cannot use."""
+
+    name = "first run"
+
+    def __init__(self, feeds: int = 4) -> None:
+        self.feeds = feeds
+        self.server: FeedServer | None = None
+        self.urls: list[str] = []
+
+    def prepare(self, work: Path) -> None:
+        self.server = FeedServer().start()
+        self.urls = [
+            self.server.route(f"/f{n}", rss((f"{n}-1", f"Feed {n}"))) for n in range(self.feeds)
+        ]
+        (work / "template" / "home").mkdir(parents=True)
+
+    def command(self) -> list[str]:
+        return ["seek", "add", *self.urls, "-q"]
+
+    def facts(self, trial: Path) -> Facts:
+        return Facts(
+            db_facts(trial / "home" / "pkm.db", {"sources": "SELECT id, url FROM sources"})
+        )
+
+    def check_done(self, trial: Path) -> list[str]:
+        found = len(self.facts(trial).sets["sources"])
+        return [] if found == self.feeds else [f"{found} sources, not {self.feeds}"]
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
 class SynthesizeScenario(Scenario):
     """`pkm sense synthesize --tag kill` gathering `items` items with a highlight and a
     comment each into a new note of the vault, which holds a few notes already."""

@@ -14,6 +14,7 @@ import pytest
 
 from tests.kills import (
     SCENARIOS,
+    FirstRunScenario,
     Harness,
     PublishScenario,
     Scenario,
@@ -93,6 +94,21 @@ def test_the_run_lock_of_a_killed_seek_does_not_block_the_next(tmp_path: Path) -
         kills.close()
     assert_survived(trial)
     assert (tmp_path / "seek" / "trial-1" / "home" / "pkm.lock").exists()
+
+
+def test_a_first_run_killed_while_it_creates_the_index(tmp_path: Path) -> None:
+    """The new index is made in a temporary file beside it: killed then, the run leaves no
+    `pkm.db` (an empty one would be refused as damage), and the next run makes it."""
+
+    def creating(trial: Path) -> bool:
+        return any(p.name.startswith(".pkm.db.") for p in (trial / "home").iterdir())
+
+    kills = harness(FirstRunScenario(), tmp_path)
+    try:
+        trial = kills.kill_when(creating)
+    finally:
+        kills.close()
+    assert_survived(trial)
 
 
 def test_a_synthesis_killed_before_the_index_knew_of_its_note(tmp_path: Path) -> None:
