@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pkm import __version__
-from pkm.errors import ConfigError, InvalidInputError
+from pkm._util.fsutil import is_disk_full
+from pkm.errors import ConfigError, DamagedIndexError, DiskFullError, InvalidInputError
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
@@ -53,9 +54,13 @@ def default_backup_name(now: datetime) -> str:
 
 def backup(pkm: "Pkm", dest: Path) -> BackupResult:
     """Write the archive to `dest` (a file; it must not exist), holding the Sense lock so
-    that no note is half-written by pkm while it is copied (`pkm seek` may go on)."""
+    that no note is half-written by pkm while it is copied (`pkm seek` may go on). A home
+    pkm cannot write (a read-only mount, another user's) is backed up without the lock,
+    which cannot be taken there."""
     if not pkm.paths.db.is_file():
         raise ConfigError(f"nothing to back up: no index at {pkm.paths.db}")
+    if pkm.readonly:
+        return _backup(pkm, dest)
     with pkm.sense_lock():
         return _backup(pkm, dest)
 
@@ -66,6 +71,17 @@ def _backup(pkm: "Pkm", dest: Path) -> BackupResult:
     folder = dest.resolve().parent
     if not folder.is_dir():
         raise InvalidInputError(f"no folder {folder} to write the backup into")
+    try:
+        return _write_backup(pkm, dest, folder)
+    except DiskFullError:  # named after the archive, not the copy in its temporary folder
+        raise DiskFullError(dest) from None
+    except OSError as e:
+        if is_disk_full(e):
+            raise DiskFullError(dest) from None
+        raise ConfigError(f"cannot write the backup {dest}: {e.strerror or e}") from None
+
+
+def _write_backup(pkm: "Pkm", dest: Path, folder: Path) -> BackupResult:
     with tempfile.TemporaryDirectory(prefix=".pkm-backup-", dir=folder) as work:
         db_copy = Path(work) / "pkm.db"
         pkm.store.copy_to(db_copy)
@@ -79,17 +95,14 @@ def _backup(pkm: "Pkm", dest: Path) -> BackupResult:
             "notes": len(notes),
         }
         partial = Path(work) / "archive.tar.gz"
-        try:
-            with tarfile.open(partial, "w:gz") as tar:
-                _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
-                tar.add(db_copy, "pkm.db")
-                if pkm.paths.config.is_file():
-                    tar.add(pkm.paths.config, "pkm.toml")
-                for path in notes:
-                    tar.add(path, "notes/" + path.relative_to(pkm.vault).as_posix())
-            os.replace(partial, dest)
-        except OSError as e:
-            raise ConfigError(f"cannot write the backup {dest}: {e.strerror or e}") from None
+        with tarfile.open(partial, "w:gz") as tar:
+            _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
+            tar.add(db_copy, "pkm.db")
+            if pkm.paths.config.is_file():
+                tar.add(pkm.paths.config, "pkm.toml")
+            for path in notes:
+                tar.add(path, "notes/" + path.relative_to(pkm.vault).as_posix())
+        os.replace(partial, dest)
     return BackupResult(str(dest), dest.stat().st_size, len(notes), schema)
 
 
@@ -144,7 +157,10 @@ def _restore(home: Path, archive: Path, *, now: datetime, force: bool) -> Restor
     with tempfile.TemporaryDirectory(prefix=".pkm-restore-", dir=home) as work:
         out = Path(work)
         manifest = _extract(archive, out)
-        store = Store.open(out / "pkm.db")
+        try:
+            store = Store.open(out / "pkm.db")
+        except DamagedIndexError as e:  # the hint to restore a backup would be this backup
+            raise InvalidInputError(f"the index in {archive} is damaged: {e.reason}") from None
         try:
             errors = store.integrity_errors()
             schema = store.schema_version()

@@ -19,6 +19,35 @@ class StoreError(PkmError):
     """The database cannot be used: locked, read-only, corrupt, not a pkm database."""
 
 
+class DiskFullError(PkmError):
+    """No space left where pkm writes: the index, a note, the team folder, a backup.
+
+    What pkm writes is all or nothing (a transaction, a renamed temporary file), so what
+    was there before is intact; the same command succeeds once there is room again.
+    """
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            f"disk full: {path}: no space left on its file system;"
+            " free some space and run the command again"
+        )
+        self.path = str(path)
+
+
+class DamagedIndexError(StoreError):
+    """The index file is not a sound SQLite database (damaged, truncated, empty, or some
+    other file under its name). pkm never writes to it then: restoring a backup or
+    `pkm doctor` is the person's decision."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(
+            f"damaged index: {path}: {reason}; see `pkm doctor`, or restore a backup"
+            " with `pkm restore FILE`"
+        )
+        self.path = str(path)
+        self.reason = reason
+
+
 class LockedError(PkmError):
     """Another pkm run holds the lock on this home."""
 

@@ -147,7 +147,7 @@ def _attach_log_file(pkm: "Pkm") -> logging.Handler | None:
     s = pkm.settings.log
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = _LogFile(
             path, maxBytes=s.file_kb * 1024, backupCount=s.file_count, encoding="utf-8"
         )
     except OSError as e:
@@ -165,10 +165,21 @@ def _attach_log_file(pkm: "Pkm") -> logging.Handler | None:
     return handler
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The rotated log file, silent when it cannot be written (a full disk): the run says
+    what went wrong on stderr itself, and logging's own report would be a traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def _detach_log_file(handler: logging.Handler | None) -> None:
     if handler is None:
         return
     logger = logging.getLogger("pkm")
     logger.removeHandler(handler)
     logger.setLevel(handler.previous_level)  # type: ignore[attr-defined]
-    handler.close()
+    try:
+        handler.close()
+    except OSError:  # what was left to write could not be (a full disk)
+        pass

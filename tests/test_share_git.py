@@ -98,6 +98,26 @@ def test_publish_commits_exactly_the_files_it_wrote(pkm: Pkm, remote: Path, tmp_
     assert git(work, "rev-parse", "HEAD").strip() == result.commit
 
 
+def test_files_a_killed_publish_left_uncommitted_are_committed_by_the_next(
+    pkm: Pkm, remote: Path, tmp_path: Path
+) -> None:
+    """A publish killed between writing and committing leaves its files on disk (some of
+    them staged, if `git add` ran): the next publish finds nothing to write, and commits
+    them."""
+    work = clone(remote, tmp_path / "work")
+    (work / "staged.txt").write_text("staged by hand\n")
+    git(work, "add", "staged.txt")
+    fill(pkm)
+    left = publish(pkm, work, commit=False)  # the files of a run killed before its commit
+    git(work, "add", "--", "ann/2026-W05.md")  # killed between `git add` and `git commit`
+    again = publish(pkm, work)
+    assert again.changed == () and again.commit
+    committed = git(work, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(committed) == sorted(left.changed)
+    status = git(work, "status", "--porcelain").splitlines()
+    assert status == ["A  staged.txt", "?? .pkm-publish.lock"]  # staged.txt: still staged
+
+
 def test_pull_and_push_between_two_clones(pkm: Pkm, remote: Path, tmp_path: Path) -> None:
     from pkm.core import open_pkm
 

@@ -5,7 +5,9 @@ finished, fsynced temporary file in the same folder) or not at all.
 """
 
 import contextlib
+import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +66,37 @@ def atomic_write_text(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+# The temporary files atomic writes make (`tempfile.mkstemp` with the prefix and suffix of
+# `atomic_write_text` and `pkm.share.folder`): "." + up to 40 characters of the final
+# name + "." + 8 random characters + ".tmp".
+_TEMP_RE = re.compile(r"^\.(?P<name>.{1,40})\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_stale_temp_files(folder: Path, names: Callable[[str], bool]) -> int:
+    """Remove the temporary files of atomic writes in `folder` whose final name (its first
+    40 characters) `names` accepts: what a write killed before its rename left. Returns how
+    many. Only for a caller holding the lock every writer of those files holds, so that no
+    write is in progress; a file that cannot be removed stays (it is never read)."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if m is None or not names(m.group("name")):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
+
+
+def is_disk_full(e: OSError) -> bool:
+    """No room to write: the file system is full (ENOSPC) or a quota is reached (EDQUOT)."""
+    return e.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def fsync_folder(folder: Path) -> None:

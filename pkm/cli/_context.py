@@ -1,5 +1,6 @@
 """The CLI's side of opening pkm, and the boundary where errors become exit codes."""
 
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 # Exit codes beyond 0, 1 (PkmError) and 2 (usage): see the pkm.cli docstring.
 EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 @dataclass
@@ -78,6 +80,15 @@ def cli_errors() -> Iterator[None]:
     except BrokenPipeError:
         silence_stdout()
         raise typer.Exit(0) from None
+    except OSError as e:
+        # The machine's state, not a bug: a full disk or a read-only file system met by a
+        # write no service mapped to a PkmError still gets one line, not a traceback.
+        if e.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        kind = "disk full" if e.errno != errno.EROFS else "read-only file system"
+        error(f"{kind}: {where}{e.strerror}")
+        raise typer.Exit(1) from None
 
 
 def silence_stdout() -> None:

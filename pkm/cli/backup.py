@@ -23,10 +23,10 @@ def backup_command(
     from pathlib import Path
 
     from pkm.backup import backup, default_backup_name
-    from pkm.cli._context import get_pkm
+    from pkm.cli._context import get_pkm_refreshing
 
     with cli_errors():
-        pkm = get_pkm(ctx, readonly=False)
+        pkm = get_pkm_refreshing(ctx)
         dest = Path(file) if file else Path(default_backup_name(pkm.now()))
         result = backup(pkm, dest)
         if as_json:
@@ -59,9 +59,7 @@ def restore_command(
         from pkm.core import open_pkm
 
         options: RootOptions = ctx.find_root().obj or RootOptions()
-        home = resolve_home(options.home, os.environ)
-        home.mkdir(parents=True, exist_ok=True)
-        pkm = open_pkm(home, env=dict(os.environ))
+        pkm = open_pkm(resolve_home(options.home, os.environ), env=dict(os.environ))
         try:
             result = restore(pkm, Path(file), force=force)
         finally:

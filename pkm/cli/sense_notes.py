@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pkm.cli._complete import complete_note, complete_tag
-from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm
+from pkm.cli._context import EXIT_PARTIAL, cli_errors, get_pkm, get_pkm_refreshing
 from pkm.cli._options import JsonOption, QuietOption
 from pkm.cli._output import (
     Column,
@@ -103,7 +103,7 @@ def sense_note_show(ctx: typer.Context, name: NameArgument, as_json: JsonOption 
     from pkm.serialize import item_json, note_json
 
     with cli_errors():
-        pkm = get_pkm(ctx)
+        pkm = get_pkm_refreshing(ctx)
         view = show_note(pkm, name)
         if as_json:
             emit_json(
@@ -173,7 +173,7 @@ def sense_notes(
     from pkm.serialize import note_json
 
     with cli_errors():
-        pkm = get_pkm(ctx)
+        pkm = get_pkm_refreshing(ctx)
         notes = list_notes(pkm, tag=tag)
         if as_json:
             emit_json_list(note_json(n, _file_json(pkm, n.path)) for n in notes)

@@ -252,6 +252,8 @@ class _Storer:
         try:
             self.pkm.store.commit()
         except StoreError as e:
+            if "database is locked" not in str(e):
+                raise  # a damaged index: every other source would fail the same way
             reason = f"not stored: {e}; fetched again on the next run"
             self.ready += [
                 self._not_stored(source, u.http_status, reason) for source, u, _, _ in pending

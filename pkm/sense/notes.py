@@ -12,9 +12,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pkm._util.fsutil import is_disk_full
 from pkm._util.text import one_line, slugify, unique_slug
 from pkm._util.timeutil import to_iso
-from pkm.errors import ItemNotFoundError, NoteError, NoteNotFoundError, NotFoundError
+from pkm.errors import (
+    DiskFullError,
+    ItemNotFoundError,
+    NoteError,
+    NoteNotFoundError,
+    NotFoundError,
+)
 from pkm.models import (
     Item,
     ItemStatus,
@@ -329,6 +336,8 @@ def _create(pkm: "Pkm", title: str, text_for: "Any") -> Path:
             taken.add(name.casefold())
             continue
         except OSError as e:
+            if is_disk_full(e):
+                raise DiskFullError(vault / path) from None
             raise NoteError(path, f"cannot write: {e.strerror}") from None
         return vault / path
     raise NoteError(slugify(title), "no free file name for this title")  # pragma: no cover

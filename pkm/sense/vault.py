@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from pkm._util.fsutil import atomic_write_text
+from pkm._util.fsutil import atomic_write_text, is_disk_full, remove_stale_temp_files
 from pkm._util.text import strip_controls
-from pkm.errors import NoteError
+from pkm.errors import DiskFullError, NoteError
 from pkm.models import NoteRecord, NoteSource, NoteStat, WikiLink
 
 NOTE_SUFFIX = ".md"
@@ -606,8 +606,9 @@ def update_note_file(vault: Path, path: str, transform: Callable[[NoteFile], str
     Just before the new text replaces the file, the file is compared (size, mtime, hash)
     with what `transform` read; if someone saved it meanwhile, it is read again and the
     merge is made again, up to MERGE_ATTEMPTS times. Returns False when the text is
-    unchanged (nothing is written).
+    unchanged (nothing is written). Under the Sense lock.
     """
+    remove_stale_notes_temp_files((vault / path).parent)
     for _ in range(MERGE_ATTEMPTS):
         current = read_note_file(vault, path)
         new = transform(current)
@@ -617,12 +618,27 @@ def update_note_file(vault: Path, path: str, transform: Callable[[NoteFile], str
             atomic_write_text(vault / path, new, check=_unchanged_since(vault, current))
         except _ChangedMeanwhile:
             continue
+        except OSError as e:
+            if is_disk_full(e):
+                raise DiskFullError(vault / path) from None
+            raise NoteError(path, f"cannot write: {e.strerror}") from None
         return True
     raise NoteError(path, "the note kept changing while pkm merged into it; try again")
 
 
 def create_note_file(vault: Path, path: str, text: str) -> None:
-    """Write a new note; FileExistsError if the name was taken meanwhile."""
+    """Write a new note; FileExistsError if the name was taken meanwhile. Under the Sense
+    lock (see `remove_stale_notes_temp_files`)."""
     full = vault / path
     full.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_notes_temp_files(full.parent)
     atomic_write_text(full, text, create=True)
+
+
+def remove_stale_notes_temp_files(folder: Path) -> int:
+    """Remove what a pkm killed while writing a note of `folder` left: the temporary files
+    of `atomic_write_text` for notes (`.NAME.md.XXXXXXXX.tmp`, the name cut at 40
+    characters). Every pkm that writes a note holds the Sense lock, as the caller must."""
+    return remove_stale_temp_files(
+        folder, lambda name: name.endswith(NOTE_SUFFIX) or len(name) == 40
+    )

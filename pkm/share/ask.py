@@ -3,13 +3,20 @@ it in as an item of kind `question`; their answer goes out in theirs, and the as
 `pkm seek` brings it in as an item of kind `answer` whose `answers_ref` names the question.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pkm._util.text import author_slug, one_line, strip_controls
-from pkm.errors import InvalidInputError, ItemNotFoundError
+from pkm.errors import (
+    DiskFullError,
+    GitError,
+    InvalidInputError,
+    ItemNotFoundError,
+    PublishError,
+)
 from pkm.models import Answer, AnswerCite, Item, Question
 from pkm.share.feeds import tag_uri
 from pkm.share.publish import PublishResult, publish_shared
@@ -44,7 +51,9 @@ def ask_team(
         question = pkm.store.add_question(
             text, [one_line(t) for t in tags if one_line(t)], pkm.now()
         )
-    return question, publish_shared(pkm, folder=folder, env=env, commit=commit, what="asks")
+    with _taken_back_unless_written(lambda: pkm.store.remove_question(question.id), pkm):
+        result = publish_shared(pkm, folder=folder, env=env, commit=commit, what="asks")
+    return question, result
 
 
 def answer_question(
@@ -98,7 +107,24 @@ def answer_question(
             comment=strip_controls(comment).strip(),
             now=pkm.now(),
         )
-    return answer, publish_shared(pkm, folder=folder, env=env, commit=commit, what="answers")
+    with _taken_back_unless_written(lambda: pkm.store.remove_answer(answer.id), pkm):
+        result = publish_shared(pkm, folder=folder, env=env, commit=commit, what="answers")
+    return answer, result
+
+
+@contextmanager
+def _taken_back_unless_written(take_back: Callable[[], None], pkm: "Pkm") -> Iterator[None]:
+    """Undo a question or answer just recorded when its `shared.atom` could not be written
+    (a missing, read-only or full team folder: nothing went out, so it was not asked); once
+    the file is written (a git step failed after), it stays."""
+    try:
+        yield
+    except GitError:
+        raise
+    except (PublishError, DiskFullError):
+        with pkm.sense_lock():
+            take_back()
+        raise
 
 
 def asked_questions(pkm: "Pkm") -> list[AskedQuestion]:

@@ -24,8 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pkm._util.fsutil import fsync_folder
-from pkm.errors import PublishError
+from pkm._util.fsutil import fsync_folder, is_disk_full, remove_stale_temp_files
+from pkm.errors import DiskFullError, PkmError, PublishError
 
 log = logging.getLogger("pkm.share.folder")
 
@@ -65,9 +65,15 @@ def check_folder(folder: Path) -> None:
         raise PublishError(f"the team folder is not a folder: {folder}")
 
 
-def write_files(changed: Sequence[PlannedFile]) -> tuple[PlannedFile, ...]:
-    """Write `changed`, all or none: each goes to a temporary file in its own folder
-    first; only when all are written are they renamed into place. Returns them."""
+def write_files(files: Sequence[PlannedFile]) -> tuple[PlannedFile, ...]:
+    """Write those of `files` that changed, all or none: each goes to a temporary file in
+    its own folder first; only when all are written are they renamed into place. Returns
+    them. Called under the folder lock: the temporary files of `files` that a publisher
+    killed before its renames left behind are removed first."""
+    for d in sorted({f.path.parent for f in files}):
+        names = {f.path.name[:40] for f in files if f.path.parent == d}
+        remove_stale_temp_files(d, names.__contains__)
+    changed = [f for f in files if f.changed]
     folders = sorted({f.path.parent for f in changed})
     staged: list[tuple[Path, Path]] = []
     try:
@@ -75,11 +81,14 @@ def write_files(changed: Sequence[PlannedFile]) -> tuple[PlannedFile, ...]:
             try:
                 d.mkdir(exist_ok=True)
             except OSError as e:
-                raise PublishError(f"cannot create the folder {d}: {e.strerror}") from None
+                raise _write_error(d, e, f"cannot create the folder {d}") from None
         for f in changed:
             staged.append((_stage(f), f.path))
         for tmp, path in staged:
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise _write_error(path, e, f"cannot write {path}") from None
     finally:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
@@ -97,7 +106,7 @@ def _stage(f: PlannedFile) -> Path:
             prefix=f".{f.path.name[:40]}.", suffix=".tmp", dir=f.path.parent
         )
     except OSError as e:
-        raise PublishError(f"cannot write to {f.path.parent}: {e.strerror}") from None
+        raise _write_error(f.path.parent, e, f"cannot write to {f.path.parent}") from None
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -114,8 +123,13 @@ def _stage(f: PlannedFile) -> Path:
     except OSError as e:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        raise PublishError(f"cannot write {f.path}: {e.strerror}") from None
+        raise _write_error(f.path, e, f"cannot write {f.path}") from None
     return tmp
+
+
+def _write_error(path: Path, e: OSError, what: str) -> PkmError:
+    """DiskFullError for a full disk, else PublishError: `what` and the system's reason."""
+    return DiskFullError(path) if is_disk_full(e) else PublishError(f"{what}: {e.strerror}")
 
 
 # --- the folder lock ----------------------------------------------------------------------------

@@ -245,11 +245,14 @@ def publish(
         if pull and tree is not None:
             tree.pull()
         plan = plan_publication(home, folder, author, rendered, shared)
-        written = write_files(plan.changed)
+        write_files(plan.files)
         sha = None
         if commit and tree is not None:
+            # Every file of the plan, not only those changed now: a run killed between
+            # writing and committing left its files on disk, equal to this plan, and they
+            # are committed now (git commits only what differs from HEAD).
             message = f"pkm share: {author} {plan.period}"
-            sha = tree.commit([f.path for f in written], message, slug)
+            sha = tree.commit([f.path for f in plan.files], message, slug)
         if push and tree is not None:
             tree.push()
     return _result(
@@ -269,7 +272,7 @@ def refresh_team(home: Path, folder: Path) -> PublishResult:
         plan = PublishPlan(
             folder, "", "", tuple(PlannedFile(p, d, read_bytes(p)) for p, d in files.items())
         )
-        write_files(plan.changed)
+        write_files(plan.files)
     return _result(plan, "")
 
 
@@ -601,8 +604,8 @@ def publish_shared(
             answers=shared.answers,
         )
         plan = PublishPlan(folder, name, what, (PlannedFile(path, data, read_bytes(path)),))
-        written = write_files(plan.changed)
+        write_files(plan.files)
         sha = None
-        if tree is not None and written:
-            sha = tree.commit([f.path for f in written], f"pkm share: {name} {what}", slug)
+        if tree is not None:  # shared.atom as a killed run may have left it, uncommitted
+            sha = tree.commit([path], f"pkm share: {name} {what}", slug)
     return _result(plan, slug, commit=sha)

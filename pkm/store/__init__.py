@@ -5,9 +5,11 @@
 was before the change or after it, never in between.
 """
 
+import sqlite3
 from pathlib import Path
 
-from pkm.store._db import BUSY_TIMEOUT, Index, open_as_is, open_database, wrap_errors
+from pkm.errors import DiskFullError
+from pkm.store._db import BUSY_TIMEOUT, Index, open_as_is, open_database, user_error, wrap_errors
 from pkm.store.annotations import AnnotationsMixin
 from pkm.store.completion import CompletionMixin
 from pkm.store.health import HealthMixin
@@ -68,7 +70,14 @@ class Store(
         """A consistent copy of the whole index at `path` (a new file), made while other
         processes may be writing: `VACUUM INTO` reads one snapshot of the database."""
         with wrap_errors(self.path):
-            self.db.conn.execute("VACUUM INTO ?", [str(path)])
+            try:
+                self.db.conn.execute("VACUUM INTO ?", [str(path)])
+            except sqlite3.OperationalError as e:
+                # Out of room for the copy: the copy's disk is the full one, not the index's.
+                error = user_error(e, path)
+                if isinstance(error, DiskFullError):
+                    raise error from e
+                raise
 
     def integrity_errors(self) -> list[str]:
         """What `PRAGMA integrity_check` finds wrong; empty when the file is sound."""

@@ -6,6 +6,7 @@ sqlite-utils costs some 75 ms (it loads pluggy and dateutil), more than most com
 own work, and a command that changes no schema has no use for it.
 """
 
+import errno
 import os
 import secrets
 import sqlite3
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from pkm.errors import StoreError
+from pkm.errors import DamagedIndexError, DiskFullError, PkmError, StoreError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -29,16 +30,8 @@ SCHEMA_VERSION = "m009_item_time_indexes"
 APPLICATION_ID = 0x706B6D00
 # Seconds a statement waits for another process's write lock before "database is locked".
 BUSY_TIMEOUT = 30.0
-_USER_FIXABLE = (
-    "database is locked",
-    "unable to open database",
-    "readonly database",
-    "disk is full",
-    "database or disk is full",
-    "file is not a database",
-    "database disk image is malformed",
-    "disk i/o error",
-)
+# Besides a full disk and a damaged file (see `user_error`).
+_USER_FIXABLE = ("database is locked", "unable to open database", "readonly database")
 
 
 class Index(Protocol):
@@ -126,17 +119,51 @@ def sqlite_utils_database(conn: sqlite3.Connection | None = None) -> "Database":
 
 @contextmanager
 def wrap_errors(path: Path | str) -> Iterator[None]:
-    """Turn SQLite errors a user can fix (locked, full disk, corrupt file) into StoreError.
+    """Turn SQLite errors a user can fix (locked, full disk, damaged file) into PkmErrors:
+    DiskFullError, DamagedIndexError, else StoreError naming the file.
 
     Anything else is a bug in pkm and keeps its traceback.
     """
     try:
         yield
     except sqlite3.DatabaseError as e:  # OperationalError included
-        message = str(e).lower()
-        if any(m in message for m in _USER_FIXABLE):
-            raise StoreError(f"{message}: {path}") from e
-        raise
+        error = user_error(e, path)
+        if error is None:
+            raise
+        raise error from e
+
+
+# Primary result codes (https://sqlite.org/rescode.html); Python 3.11 exposes them.
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 10, 11, 13, 26
+# Below this much free space, an I/O error is the full disk's (SQLite reports a -shm file
+# or a WAL that cannot grow as SQLITE_IOERR, not SQLITE_FULL).
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+def user_error(e: sqlite3.DatabaseError, path: Path | str) -> PkmError | None:
+    """The PkmError a user sees for `e` on the index at `path`, or None for a bug."""
+    code = getattr(e, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    message = str(e).lower()
+    if primary == _SQLITE_FULL or "disk is full" in message:
+        return DiskFullError(path)
+    if primary == _SQLITE_IOERR or "disk i/o error" in message:
+        return DiskFullError(path) if _nearly_full(path) else StoreError(f"{message}: {path}")
+    damaged = "malformed" in message or "not a database" in message
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or damaged:
+        return DamagedIndexError(path, message)
+    if any(m in message for m in _USER_FIXABLE):
+        return StoreError(f"{message}: {path}")
+    return None
+
+
+def _nearly_full(path: Path | str) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(Path(path).parent).free < _NEARLY_FULL_BYTES
+    except (OSError, ValueError):
+        return False
 
 
 def open_database(
@@ -158,6 +185,11 @@ def open_database(
             db = sqlite_utils_database()
             migrations.apply(db)
             return db
+        if not readonly and not path.exists():
+            _create(path)
+        elif path.is_file() and path.stat().st_size == 0:
+            # Never pkm's (see _create): what a crash or a failing disk left of an index.
+            raise DamagedIndexError(path, "the file is empty (0 bytes)")
         writable = not readonly or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         conn = _connect(path, busy_timeout) if writable else _connect_readonly(path, busy_timeout)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -171,8 +203,15 @@ def open_database(
         if app_id != APPLICATION_ID:
             conn.close()
             raise StoreError(f"not a pkm database: {path}")
-        if _newest_migration(conn) == SCHEMA_VERSION:
+        newest = _newest_migration(conn)
+        if newest == SCHEMA_VERSION:
             return Connection(conn)
+        if newest is not None and _number(newest) > _number(SCHEMA_VERSION):
+            conn.close()
+            raise StoreError(
+                f"the index was made by a newer pkm (schema {newest}; this pkm knows up to"
+                f" {SCHEMA_VERSION}): {path}; upgrade pkm to use it"
+            )
         from pkm.store.migrations import migrations
 
         db = sqlite_utils_database(conn)
@@ -200,6 +239,40 @@ def open_as_is(path: Path, *, busy_timeout: float) -> Connection:
             raise StoreError(f"not a pkm database: {path}")
         conn.execute("PRAGMA foreign_keys = ON")
         return Connection(conn)
+
+
+def _create(path: Path) -> None:
+    """A new, empty pkm index at `path` (WAL, pkm's application id), made in a temporary
+    file beside it and linked into place: a crash while it is made leaves no empty or
+    half-made file under the index's name, so an empty `pkm.db` is always damage."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another pkm made it meanwhile: that one is used
+        except OSError:  # pragma: no cover (no hard links on this file system)
+            if not path.exists():
+                os.replace(tmp, path)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(path) from None
+        raise StoreError(f"cannot create the index: {path}: {e.strerror}") from None
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _number(migration: str) -> int:
+    """The number of a migration named `mNNN_...` (0 for another name)."""
+    digits = migration[1:4]
+    return int(digits) if migration.startswith("m") and digits.isdigit() else 0
 
 
 def _newest_migration(conn: sqlite3.Connection) -> str | None:

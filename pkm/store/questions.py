@@ -20,6 +20,16 @@ class QuestionsMixin(StoreBase):
             )
         return Question(int(cursor.lastrowid or 0), text, tuple(tags), now)
 
+    def remove_question(self, question_id: int) -> None:
+        """Take back a question that never went out (its `shared.atom` could not be written)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM questions WHERE id = ?", [question_id])
+
+    def remove_answer(self, answer_id: int) -> None:
+        """Take back an answer that never went out."""
+        with self.transaction():
+            self.db.execute("DELETE FROM answers WHERE id = ?", [answer_id])
+
     def get_questions(self) -> list[Question]:
         """Every question the person asked, newest first."""
         with wrap_errors(self.path):
