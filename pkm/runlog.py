@@ -6,6 +6,7 @@ to HOME/logs/pkm.log, rotated by size. Recording is never a reason for a run to 
 full disk or a busy index costs the record, not the run.
 """
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -179,7 +180,5 @@ def _detach_log_file(handler: logging.Handler | None) -> None:
     logger = logging.getLogger("pkm")
     logger.removeHandler(handler)
     logger.setLevel(handler.previous_level)  # type: ignore[attr-defined]
-    try:
+    with contextlib.suppress(OSError):  # what was left to write could not be (a full disk)
         handler.close()
-    except OSError:  # what was left to write could not be (a full disk)
-        pass
