@@ -1069,6 +1069,8 @@ class NewAnnotation:
     tags: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    origin_id: str | None = None  # its id in the tool it came from (`hypothesis:<id>`)
+    origin_target: str | None = None  # the tool's W3C target, JSON, as exported
 
 
 # --- the index's own health (`pkm doctor`) -------------------------------------------------------

@@ -450,3 +450,28 @@ def test_the_data_files_are_not_changed_by_an_import(run, tmp_path: Path) -> Non
     before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     run("import", "omnivore", str(copy))
     assert before == {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+
+
+def test_hypothesis_selectors_are_kept_as_exported_and_ids_match_on_reimport(
+    run, home: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    exported = json.loads(HYPOTHESIS.read_text())
+    first = exported["annotations"][0]
+    run("import", "hypothesis", str(HYPOTHESIS), "--quiet")
+    with sqlite3.connect(home / "pkm.db") as db:
+        (target,) = db.execute(
+            "SELECT origin_target FROM annotations WHERE origin_id = ?",
+            [f"hypothesis:{first['id']}"],
+        ).fetchone()
+    assert json.loads(target) == first["target"]  # the RangeSelector too
+
+    # Edited upstream (its quote changed) but the same annotation: not added again.
+    for s in first["target"][0]["selector"]:
+        if s["type"] == "TextQuoteSelector":
+            s["exact"] = "A quote edited since."
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(exported))
+    before = len(annotations(run))
+    report = as_json(run, "import", "hypothesis", str(edited))
+    assert len(annotations(run)) == before
+    assert report is not None

@@ -142,6 +142,8 @@ def _annotation(ref: str, row: dict[str, Any]) -> ImportedAnnotation:
         tags=clean_tags(tags),
         created=created,
         updated=updated,
+        origin_id=f"hypothesis:{row['id']}" if isinstance(row.get("id"), str) else None,
+        origin_target=json.dumps(row["target"], ensure_ascii=False) if row.get("target") else None,
     )
 
 

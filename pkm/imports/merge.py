@@ -82,6 +82,8 @@ class Known:
     entries: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # saved entry -> item
     items_by_url_key: Mapping[str, int] = field(default_factory=dict)
     items: Mapping[int, StoredItem] = field(default_factory=dict)
+    # Origin ids of the annotations imported before (`hypothesis:<id>`): matched exactly.
+    origins: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,10 @@ def read_known(store: "Store", items: Sequence[ImportedItem]) -> Known:
     by_key = store.find_items_by_url_key(keys)
     ids = sorted({entries[i.key][0] for i in items if i.key in entries} | set(by_key.values()))
     stored: dict[int, StoredItem] = {}
+    origins: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        origins |= store.get_annotation_origins(chunk)
         own: dict[int, list[Annotation]] = {}
         for a in store.get_annotations(item_ids=chunk, shared=False):
             own.setdefault(a.item_id, []).append(a)
@@ -181,7 +185,7 @@ def read_known(store: "Store", items: Sequence[ImportedItem]) -> Known:
                 item.content_text,
                 tuple(own.get(item.id, ())),
             )
-    return Known(entries=entries, items_by_url_key=by_key, items=stored)
+    return Known(entries=entries, items_by_url_key=by_key, items=stored, origins=frozenset(origins))
 
 
 def decide(
@@ -268,7 +272,7 @@ def _decide(item: ImportedItem, known: Known, now: datetime, extra: Sequence[str
     new_tags = tuple(t for t in wanted_tags if t not in stored.tags)
     if new_tags:
         merged.append("tags")
-    annotations, skipped = _annotations(item, text, stored.annotations, now)
+    annotations, skipped = _annotations(item, text, stored.annotations, now, known.origins)
     if annotations:
         merged.append("annotations")
     if not merged:
@@ -326,9 +330,15 @@ def _grown_text(item: ImportedItem, stored: str) -> str | None:
 
 
 def _annotations(
-    item: ImportedItem, text: str, stored: Sequence[Annotation], now: datetime
+    item: ImportedItem,
+    text: str,
+    stored: Sequence[Annotation],
+    now: datetime,
+    origins: frozenset[str] = frozenset(),
 ) -> tuple[tuple[NewAnnotation, ...], int]:
-    """The item's annotations that are not on it yet, anchored in `text`; and how many are."""
+    """The item's annotations that are not on it yet, anchored in `text`; and how many are.
+    One whose origin id was imported before is on it (whatever became of its quote); the
+    others are matched by their quote or comment."""
     there: Counter[tuple[str, str]] = Counter()
     for held in stored:
         if held.quote is not None:
@@ -343,6 +353,10 @@ def _annotations(
     for a in item.annotations:
         created = a.created or now
         updated = max(a.updated or created, created)
+        origin = {"origin_id": a.origin_id, "origin_target": a.origin_target}
+        if a.origin_id is not None and a.origin_id in origins:
+            skipped += 1
+            continue
         if a.quote is None:
             key = ("comment", normalise_quote(a.comment))
             if there[key]:
@@ -351,7 +365,15 @@ def _annotations(
                 continue
             added.append(
                 NewAnnotation(
-                    0, None, None, AnnotationState.ANCHORED, a.comment, a.tags, created, updated
+                    0,
+                    None,
+                    None,
+                    AnnotationState.ANCHORED,
+                    a.comment,
+                    a.tags,
+                    created,
+                    updated,
+                    **origin,
                 )
             )
             continue
@@ -373,7 +395,15 @@ def _annotations(
         state = AnnotationState.ANCHORED if anchor.state is AnnotationState.MOVED else anchor.state
         added.append(
             NewAnnotation(
-                0, anchor.quote, anchor.position, state, a.comment, a.tags, created, updated
+                0,
+                anchor.quote,
+                anchor.position,
+                state,
+                a.comment,
+                a.tags,
+                created,
+                updated,
+                **origin,
             )
         )
     return tuple(added), skipped

@@ -32,6 +32,8 @@ class ImportedAnnotation:
     tags: tuple[str, ...] = ()
     created: datetime | None = None
     updated: datetime | None = None
+    origin_id: str | None = None  # its id in the tool (`hypothesis:<id>`): re-imports match it
+    origin_target: str | None = None  # the W3C target as the tool exported it, JSON
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Annotations: highlights and comments on items, their tags, anchors and reviews."""
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -173,6 +174,16 @@ class AnnotationsMixin(StoreBase):
             self._add_annotation_tags(annotation_id, tags)
         return annotation_id
 
+    def get_annotation_origins(self, item_ids: Sequence[int]) -> set[str]:
+        """The origin ids (`hypothesis:<id>`) of these items' imported annotations."""
+        with wrap_errors(self.path):
+            rows = self.db.execute(
+                "SELECT origin_id FROM annotations WHERE origin_id IS NOT NULL"
+                " AND item_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(item_ids))],
+            ).fetchall()
+        return {r[0] for r in rows}
+
     def add_annotations(self, annotations: Sequence[NewAnnotation]) -> list[int]:
         """Store annotations decided beforehand (an import's), each with its own state and
         dates, in one transaction; returns their ids in the order given."""
@@ -181,8 +192,8 @@ class AnnotationsMixin(StoreBase):
             for a in annotations:
                 cursor = self.db.execute(
                     'INSERT INTO annotations (item_id, exact, prefix, suffix, start, "end",'
-                    " comment, state, state_changed_at, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " comment, state, state_changed_at, created_at, updated_at, origin_id,"
+                    " origin_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         a.item_id,
                         a.quote.exact if a.quote else None,
@@ -195,6 +206,8 @@ class AnnotationsMixin(StoreBase):
                         to_iso(a.created_at),
                         to_iso(a.created_at),
                         to_iso(a.updated_at),
+                        a.origin_id,
+                        a.origin_target,
                     ],
                 )
                 annotation_id = int(cursor.lastrowid or 0)

@@ -418,3 +418,18 @@ def m009_item_time_indexes(db: Database) -> None:
             WHERE status_changed_at IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m010_annotation_origin(db: Database) -> None:
+    """An imported annotation's identity and selectors in the tool it came from: `origin_id`
+    (`hypothesis:<id>`), which a re-import matches exactly, and `origin_target`, the W3C
+    target as the tool exported it (its TextQuote, TextPosition and RangeSelector kept as
+    they are, JSON), whatever pkm's own anchoring later makes of the quote."""
+    db.executescript(
+        """
+        ALTER TABLE annotations ADD COLUMN origin_id TEXT;
+        ALTER TABLE annotations ADD COLUMN origin_target TEXT;
+        CREATE INDEX annotations_origin ON annotations(origin_id) WHERE origin_id IS NOT NULL;
+        """
+    )
