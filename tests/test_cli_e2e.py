@@ -13,6 +13,7 @@ import pytest
 
 from tests.feeds import rss
 from tests.httpserver import FeedServer
+from tests.kills import alive, descendants
 from tests.unprivileged import unprivileged
 
 FEEDS = 24
@@ -70,31 +71,6 @@ def wait_for_progress(home: Path, proc: subprocess.Popen[bytes]) -> None:
         assert proc.poll() is None, "the run ended before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.02)
-
-
-def descendants(pid: int) -> set[int]:
-    """All live descendants of `pid` (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_version() -> None:
