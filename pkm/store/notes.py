@@ -107,10 +107,18 @@ class NoteIndexMixin(StoreBase):
                         indexed_at,
                     ],
                 ).fetchone()[0]
+                search_row = (" ".join([note.title, *note.aliases]), note.body)
+                indexed = None
                 if note.path in existing:  # a new note has nothing to replace
                     for table in ("note_tags", "note_links", "note_items"):
                         conn.execute(f"DELETE FROM {table} WHERE note_id = ?", [note_id])
-                    conn.execute("DELETE FROM search WHERE rowid = ?", [note_id * 4 + 2])
+                    indexed = conn.execute(
+                        "SELECT title, body FROM search WHERE rowid = ?", [note_id * 4 + 2]
+                    ).fetchone()
+                    # Deleting an FTS5 row costs as much as writing it: a row that would be
+                    # written again as it is (a forced reindex, a touched file) stays.
+                    if indexed is not None and tuple(indexed) != search_row:
+                        conn.execute("DELETE FROM search WHERE rowid = ?", [note_id * 4 + 2])
                 names = [t for t in dict.fromkeys(t.strip() for t in note.tags) if t]
                 for name in names:
                     if name not in tag_ids:
@@ -133,10 +141,11 @@ class NoteIndexMixin(StoreBase):
                     )
                 # The note's row of the search index (rowid id*4+2); deleting a note
                 # removes it by trigger, but writing it is the store's job.
-                conn.execute(
-                    "INSERT INTO search (rowid, title, quote, body) VALUES (?, ?, '', ?)",
-                    [note_id * 4 + 2, " ".join([note.title, *note.aliases]), note.body],
-                )
+                if indexed is None or tuple(indexed) != search_row:
+                    conn.execute(
+                        "INSERT INTO search (rowid, title, quote, body) VALUES (?, ?, '', ?)",
+                        [note_id * 4 + 2, *search_row],
+                    )
 
     def _cited_item_ids(self, sources: Sequence[NoteSource]) -> list[int]:
         """Item ids a note's sources name; a source with only a URL is the item with that
