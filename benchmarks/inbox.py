@@ -11,23 +11,15 @@ Run: `.venv/bin/python benchmarks/inbox.py [--items 100000] [--reps 5]`.
 """
 
 import argparse
-import os
 import sqlite3
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-# No PKM_* settings; bytecode cached as an installed pkm's is (pip compiles it), where
-# PYTHONDONTWRITEBYTECODE would have every run compile pkm's modules again (some 40 ms).
-ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if not k.startswith("PKM_") and k != "PYTHONDONTWRITEBYTECODE"
-}
+from pkm_cli import median_cli_seconds, pkm_env
+
+ENV = pkm_env()
 
 
 def build(home: Path, n_items: int) -> None:
@@ -106,18 +98,6 @@ def plan(home: Path) -> list[str]:
     return [row[3] for row in rows]
 
 
-def timed(home: Path, reps: int, *args: str) -> float:
-    cmd = [sys.executable, "-m", "pkm", "--home", str(home), *args]
-    times = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        done = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"pkm {' '.join(args)} failed: {done.stderr[-2000:]}")
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
@@ -141,7 +121,7 @@ def main() -> None:
             ("sense inbox --since 2021-06-01", ("sense", "inbox", "--since", "2021-06-01")),
             ("sense inbox --offset 50000", ("sense", "inbox", "--offset", "50000")),
         ):
-            print(f"{label:40} {timed(home, args.reps, *command):.3f} s")
+            print(f"{label:40} {median_cli_seconds(home, args.reps, *command, env=ENV):.3f} s")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ readers on the same feeds, run `bash ../shared/bench/peers.sh` with `.venv/bin` 
 import argparse
 import json
 import math
-import os
 import shutil
 import sqlite3
 import statistics
@@ -27,18 +26,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from pkm_cli import pkm_env
+
 ROOT = Path(__file__).resolve().parents[1]
 FEEDSERVER = ROOT.parent / "shared" / "bench" / "feedserver.py"
 FEEDS, ENTRIES, MUTATE, HOSTS = 500, 20, 50, 25
 CONCURRENCY = 16  # pkm's default
 
-# No PKM_* settings; bytecode cached as an installed pkm's is (pip compiles it), where
-# PYTHONDONTWRITEBYTECODE would have every run compile pkm's modules again (some 40 ms).
-ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if not k.startswith("PKM_") and k != "PYTHONDONTWRITEBYTECODE"
-}
+ENV = pkm_env()
 # Runs a command and prints the peak RSS (KiB) of it and its children: measured in a fresh
 # process so the feed server (also our child) never counts.
 _MEASURE = (

@@ -16,7 +16,6 @@ Run: `.venv/bin/python benchmarks/sense.py [--items 100000] [--keep DIR]`.
 """
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
@@ -31,16 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pkm_cli import pkm_env  # noqa: E402
+
 from pkm.core import open_pkm  # noqa: E402
 from pkm.sense.search import SearchQuery, search  # noqa: E402
 
-# No PKM_* settings; bytecode cached as an installed pkm's is (pip compiles it), where
-# PYTHONDONTWRITEBYTECODE would have every run compile pkm's modules again (some 40 ms).
-ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if not k.startswith("PKM_") and k != "PYTHONDONTWRITEBYTECODE"
-}
+ENV = pkm_env()
 VOCABULARY = 30_000
 SYLLABLES = [
     "ka",

@@ -13,10 +13,8 @@ Run: `.venv/bin/python benchmarks/stats.py [--items 100000] [--reps 7]`.
 """
 
 import argparse
-import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("PKM_")} | {"TZ": "Europe/Berlin"}
+from pkm_cli import median_cli_seconds, pkm_env  # noqa: E402
+
+ENV = pkm_env(TZ="Europe/Berlin")
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 SOURCES = 200
 
@@ -133,18 +133,6 @@ def median_ms(call: Callable[[], object], reps: int) -> float:
     return statistics.median(times) * 1000
 
 
-def timed(home: Path, reps: int, *args: str) -> float:
-    cmd = [sys.executable, "-m", "pkm", "--home", str(home), *args]
-    times = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        done = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"pkm {' '.join(args)} failed: {done.stderr[-2000:]}")
-    return statistics.median(times)
-
-
 def main() -> None:
     from zoneinfo import ZoneInfo
 
@@ -196,7 +184,7 @@ def main() -> None:
             ("pkm stats --json", ("stats", "--json")),
             ("pkm stats --weeks 52", ("stats", "--weeks", "52")),
         ):
-            print(f"{label:40} {timed(home, args.reps, *command):7.3f} s")
+            print(f"{label:40} {median_cli_seconds(home, args.reps, *command, env=ENV):7.3f} s")
 
 
 if __name__ == "__main__":
