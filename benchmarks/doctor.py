@@ -13,7 +13,6 @@ Run: `.venv/bin/python benchmarks/doctor.py [--items 100000] [--keep DIR]`.
 import argparse
 import importlib.util
 import itertools
-import os
 import random
 import shutil
 import sqlite3
@@ -27,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("PKM_")}
+from pkm_cli import pkm_env  # noqa: E402
+
+ENV = pkm_env()
 PKM = Path(sys.executable).with_name("pkm")
 
 

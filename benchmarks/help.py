@@ -19,7 +19,6 @@ Run: `.venv/bin/python benchmarks/help.py [--runs 5] [--target 0.3] [--check]`
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pkm_cli import pkm_env
 
 from pkm.cli import app
 
@@ -74,12 +74,8 @@ def main() -> int:
     everything = {**baselines, **commands}
     runs: dict[str, list[float]] = {name: [] for name in everything}
     with tempfile.TemporaryDirectory(prefix="pkm-help-bench") as home:
-        # A home of its own (help never opens it), no PKM_* settings, no colour, a fixed
-        # width. Bytecode is cached as an installed pkm's is (pip compiles it): with
-        # PYTHONDONTWRITEBYTECODE every run would compile pkm's modules again, some 40 ms.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PKM_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env.update(PKM_HOME=home, NO_COLOR="1", COLUMNS="100")
+        # A home of its own (help never opens it), no colour, a fixed width.
+        env = pkm_env(PKM_HOME=home, NO_COLOR="1", COLUMNS="100")
         for argv in everything.values():  # untimed: writes the bytecode, warms the page cache
             timed(argv, env)
         for _ in range(args.runs):
