@@ -50,7 +50,7 @@ _WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\
 class DigestInputs:
     """The rows of the index a period's digest is decided from: the same inputs always
     give the same digest, so they also key the files published from it (see
-    `pkm.share.publish.RenderCache`)."""
+    `pkm.share.rendered.RenderCache`)."""
 
     period: Period
     private_tag: str
