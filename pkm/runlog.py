@@ -142,6 +142,10 @@ def _quietly(action: Callable[[], T]) -> T | None:
         return None
 
 
+# The HTTP client's logger: one line per request (`pkm.seek.http.exchange.log_outcome`).
+_REQUEST_LOGGER = "pkm.seek.http"
+
+
 def _attach_log_file(pkm: "Pkm") -> logging.Handler | None:
     """Send the `pkm` loggers' INFO and above to the rotated log file, for this run."""
     path = pkm.paths.log_file
@@ -162,6 +166,10 @@ def _attach_log_file(pkm: "Pkm") -> logging.Handler | None:
     handler.previous_level = logger.level  # type: ignore[attr-defined]
     if logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
+        # Each request's line (two per source) only with -v: the file keeps each source's
+        # outcome and each failure, and writing 500 lines nobody asked for was a tenth
+        # of a run whose feeds answer 304.
+        logging.getLogger(_REQUEST_LOGGER).setLevel(logging.WARNING)
     logger.addHandler(handler)
     return handler
 
@@ -169,6 +177,14 @@ def _attach_log_file(pkm: "Pkm") -> logging.Handler | None:
 class _LogFile(logging.handlers.RotatingFileHandler):
     """The rotated log file, silent when it cannot be written (a full disk): the run says
     what went wrong on stderr itself, and logging's own report would be a traceback."""
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        """Roll over once the file has reached its size. The standard check formats every
+        record a second time to see whether it would fit, which made the log file a
+        tenth of a run in which 500 feeds answer 304; a file may now end one line over."""
+        if self.stream is None:
+            self.stream = self._open()
+        return 0 < self.maxBytes <= self.stream.tell()
 
     def handleError(self, record: logging.LogRecord) -> None:
         pass
@@ -180,5 +196,6 @@ def _detach_log_file(handler: logging.Handler | None) -> None:
     logger = logging.getLogger("pkm")
     logger.removeHandler(handler)
     logger.setLevel(handler.previous_level)  # type: ignore[attr-defined]
+    logging.getLogger(_REQUEST_LOGGER).setLevel(logging.NOTSET)
     with contextlib.suppress(OSError):  # what was left to write could not be (a full disk)
         handler.close()

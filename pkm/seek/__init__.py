@@ -13,25 +13,43 @@ values (errors in batches are values, see `SourceResult` and `AddResult`).
 The modules behind them: `update` (the run's pipeline), `decide` (pure decisions),
 `parse` and `feeds` (parsing), `retrieve` and `http` (retrieval), `discover`, `extract`,
 `opml`, `schedule` (pure helpers).
+
+Each service is imported from its module when first asked for: every module of the
+package imports this one first, and the parse workers, which need only `parse` and
+`feeds`, would otherwise load every service (and what they import) before their first
+body.
 """
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
-
-from pkm.models import SUBSCRIPTION_KINDS, RunKind, SeekReport
-from pkm.seek.health import StuckSource, gone_sources, reset_backoff, stuck_sources
-from pkm.seek.save import save_pages
-from pkm.seek.subscriptions import (
-    add_sources,
-    export_opml,
-    import_opml,
-    list_sources,
-    remove_sources,
-    resolve_sources,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pkm.core import Pkm
+    from pkm.seek.health import StuckSource, gone_sources, reset_backoff, stuck_sources
+    from pkm.seek.save import save_pages
+    from pkm.seek.subscriptions import (
+        add_sources,
+        export_opml,
+        import_opml,
+        list_sources,
+        remove_sources,
+        resolve_sources,
+    )
+    from pkm.seek.update import fetch_due
+
+_SERVICES = {
+    "StuckSource": "pkm.seek.health",
+    "gone_sources": "pkm.seek.health",
+    "reset_backoff": "pkm.seek.health",
+    "stuck_sources": "pkm.seek.health",
+    "save_pages": "pkm.seek.save",
+    "add_sources": "pkm.seek.subscriptions",
+    "export_opml": "pkm.seek.subscriptions",
+    "import_opml": "pkm.seek.subscriptions",
+    "list_sources": "pkm.seek.subscriptions",
+    "remove_sources": "pkm.seek.subscriptions",
+    "resolve_sources": "pkm.seek.subscriptions",
+    "fetch_due": "pkm.seek.update",
+}
 
 __all__ = [
     "StuckSource",
@@ -49,53 +67,10 @@ __all__ = [
 ]
 
 
-def fetch_due(
-    pkm: "Pkm",
-    *,
-    only: Sequence[str] = (),
-    force: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> SeekReport:
-    """Fetch every due source (or those `only` names) and store what changed.
-
-    Args:
-        only: ids, URLs, feed file paths or tags (see `resolve_sources`).
-        force: fetch sources that are not due yet (`--all`); a server's Retry-After and
-            410 Gone are still honoured.
-        progress: called with (done, total) as each due source is finished.
-
-    Returns:
-        One result per source, skipped ones included, in id order.
-
-    Raises:
-        SourceNotFoundError: a reference in `only` matches no source.
-        LockedError: another pkm run holds the lock.
-    """
-    from pkm.runlog import recorded_run
-    from pkm.seek.update import plan_fetch, run_fetch
-
-    detail = " ".join(["--all"] * force + [*only])
-    with pkm.lock(), recorded_run(pkm, RunKind.SEEK, detail) as run:
-        sources = (
-            resolve_sources(pkm, only) if only else pkm.store.get_sources(kinds=SUBSCRIPTION_KINDS)
-        )
-        plan = plan_fetch(sources, pkm.now(), force=force)
-        results = list(plan.skipped)
-        total = len(plan.due)
-        if progress is not None:
-            progress(0, total)
-        for done, result in enumerate(run_fetch(pkm, plan.due), 1):
-            results.append(result)
-            if result.error:
-                run.fail(result.url, result.error)
-            if progress is not None:
-                progress(done, total)
-        report = SeekReport(tuple(sorted(results, key=lambda r: r.source_id or 0)))
-        run.count(
-            sources=len(sources),
-            fetched=total,
-            new_items=report.new_items,
-            updated_items=report.updated_items,
-            failed=len(report.failed),
-        )
-    return report
+def __getattr__(name: str) -> Any:
+    module = _SERVICES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

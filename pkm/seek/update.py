@@ -12,7 +12,7 @@ write lock longer than the busy timeout.
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING
 from pkm._util.urls import url_key
 from pkm.errors import StoreError
 from pkm.models import (
+    SUBSCRIPTION_KINDS,
     FetchOutcome,
+    RunKind,
+    SeekReport,
     Source,
     SourceKind,
     SourceResult,
@@ -52,6 +55,58 @@ log = logging.getLogger("pkm.seek.update")
 # lock held that long is unlikely to go away within the run, and 500 sources waiting 30 s
 # each would keep a cron run for hours.
 _BUSY_RETRY_SECONDS = 1.0
+
+
+def fetch_due(
+    pkm: "Pkm",
+    *,
+    only: Sequence[str] = (),
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SeekReport:
+    """Fetch every due source (or those `only` names) and store what changed.
+
+    Args:
+        only: ids, URLs, feed file paths or tags (see `resolve_sources`).
+        force: fetch sources that are not due yet (`--all`); a server's Retry-After and
+            410 Gone are still honoured.
+        progress: called with (done, total) as each due source is finished.
+
+    Returns:
+        One result per source, skipped ones included, in id order.
+
+    Raises:
+        SourceNotFoundError: a reference in `only` matches no source.
+        LockedError: another pkm run holds the lock.
+    """
+    from pkm.runlog import recorded_run
+    from pkm.seek.subscriptions import resolve_sources
+
+    detail = " ".join(["--all"] * force + [*only])
+    with pkm.lock(), recorded_run(pkm, RunKind.SEEK, detail) as run:
+        sources = (
+            resolve_sources(pkm, only) if only else pkm.store.get_sources(kinds=SUBSCRIPTION_KINDS)
+        )
+        plan = plan_fetch(sources, pkm.now(), force=force)
+        results = list(plan.skipped)
+        total = len(plan.due)
+        if progress is not None:
+            progress(0, total)
+        for done, result in enumerate(run_fetch(pkm, plan.due), 1):
+            results.append(result)
+            if result.error:
+                run.fail(result.url, result.error)
+            if progress is not None:
+                progress(done, total)
+        report = SeekReport(tuple(sorted(results, key=lambda r: r.source_id or 0)))
+        run.count(
+            sources=len(sources),
+            fetched=total,
+            new_items=report.new_items,
+            updated_items=report.updated_items,
+            failed=len(report.failed),
+        )
+    return report
 
 
 @dataclass
@@ -111,20 +166,28 @@ def run_fetch(pkm: "Pkm", sources: Sequence[Source]) -> Iterator[SourceResult]:
     The caller holds the run lock. On a large run, parsing runs in worker processes while
     this thread stores each parsed feed as it comes back.
     """
+    feeds = [s for s in sources if s.kind is SourceKind.FEED]
+    use_workers = len(feeds) >= PARALLEL_PARSE_MIN_SOURCES and (os.cpu_count() or 1) > 1
+    if use_workers:
+        # First of all: the workers take 0.1 s to be ready, which then overlaps with
+        # loading the HTTP client and the first fetches instead of delaying the first parse.
+        start_parse_server()
     storer = _Storer(pkm)
     try:
         for source in sources:
             if source.kind is SourceKind.FILE:
                 storer.store(source, read_file_source(source.url))
         yield from storer.take()
-        yield from _fetch_http(pkm, storer, [s for s in sources if s.kind is SourceKind.FEED])
+        yield from _fetch_http(pkm, storer, feeds, use_workers=use_workers)
         storer.commit()
         yield from storer.take()
     finally:
         storer.abort()  # nothing to do after the last commit; after Ctrl-C, drops the batch
 
 
-def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterator[SourceResult]:
+def _fetch_http(
+    pkm: "Pkm", storer: "_Storer", sources: list[Source], *, use_workers: bool
+) -> Iterator[SourceResult]:
     from pkm.seek.http import HttpRequest
 
     if not sources:
@@ -134,9 +197,6 @@ def _fetch_http(pkm: "Pkm", storer: "_Storer", sources: list[Source]) -> Iterato
         HttpRequest(url=s.url, etag=s.etag, last_modified=s.last_modified, key=s.id)
         for s in sources
     ]
-    use_workers = len(sources) >= PARALLEL_PARSE_MIN_SOURCES and (os.cpu_count() or 1) > 1
-    if use_workers:
-        start_parse_server()  # its start overlaps with the fetching
     with ExitStack() as stack:
         client = stack.enter_context(pkm.http())
         pool: ProcessPoolExecutor | None = None

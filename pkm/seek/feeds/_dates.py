@@ -14,14 +14,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
+from functools import cache
 from typing import Any
-
-from feedparser.datetimes.asctime import _parse_date_asctime
-from feedparser.datetimes.greek import _parse_date_greek
-from feedparser.datetimes.hungarian import _parse_date_hungarian
-from feedparser.datetimes.korean import _parse_date_nate, _parse_date_onblog
-from feedparser.datetimes.rfc822 import _parse_date_rfc822
-from feedparser.datetimes.w3dtf import _parse_date_w3dtf
 
 _ISO_START_RE = re.compile(r"^\d{4}-?\d\d")
 _LOOSE_RE = re.compile(
@@ -49,17 +43,30 @@ _MONTHS = {
     **dict.fromkeys(["dec", "dez", "dic", "déc"], "Dec"),
 }
 _DateHandler = Callable[[str], Any]
-# feedparser's handlers that do not read the clock or the local timezone (its ISO 8601
-# handler does both), for the unusual formats.
-_FALLBACK_DATE_HANDLERS: tuple[_DateHandler, ...] = (
-    _parse_date_rfc822,
-    _parse_date_w3dtf,
-    _parse_date_asctime,
-    _parse_date_greek,
-    _parse_date_hungarian,
-    _parse_date_onblog,
-    _parse_date_nate,
-)
+
+
+@cache
+def _fallback_date_handlers() -> tuple[_DateHandler, ...]:
+    """feedparser's handlers that do not read the clock or the local timezone (its ISO 8601
+    handler does both), for the unusual formats. Imported when first needed: importing
+    them loads all of feedparser (20-40 ms), which every parse worker and most runs would
+    otherwise pay for dates they never see."""
+    from feedparser.datetimes.asctime import _parse_date_asctime
+    from feedparser.datetimes.greek import _parse_date_greek
+    from feedparser.datetimes.hungarian import _parse_date_hungarian
+    from feedparser.datetimes.korean import _parse_date_nate, _parse_date_onblog
+    from feedparser.datetimes.rfc822 import _parse_date_rfc822
+    from feedparser.datetimes.w3dtf import _parse_date_w3dtf
+
+    return (
+        _parse_date_rfc822,
+        _parse_date_w3dtf,
+        _parse_date_asctime,
+        _parse_date_greek,
+        _parse_date_hungarian,
+        _parse_date_onblog,
+        _parse_date_nate,
+    )
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -84,7 +91,7 @@ def _parse_date(value: str | None) -> datetime | None:
     loose = _LOOSE_RE.match(value)
     if loose is not None:
         return _from_loose(loose)
-    for handler in _FALLBACK_DATE_HANDLERS:
+    for handler in _fallback_date_handlers():
         try:
             struct = handler(value)
         except (KeyError, OverflowError, ValueError, AttributeError, IndexError, TypeError):

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin
 
-from feedparser.mixin import _FeedParserMixin
-
 from pkm._util.urls import is_web_url
 
 _HTMLISH_RE = re.compile(r"<[a-zA-Z/!?]|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
@@ -112,7 +110,10 @@ def _looks_like_html(text: str) -> bool:
     """Whether plain text in an RSS feed is really HTML, as feedparser guesses it (a closing
     tag or an entity, and only known HTML tags and entities): podcast feeds put HTML and
     double-escaped `&amp;amp;` in `itunes:summary`. feedparser's own test, so that both
-    readers guess the same."""
+    readers guess the same. (Imported here: all of feedparser loads with it, and most
+    feeds never need it.)"""
+    from feedparser.mixin import _FeedParserMixin
+
     return bool(_FeedParserMixin.looks_like_html(text))
 
 

@@ -17,7 +17,6 @@ from lxml import etree  # type: ignore[import-untyped]
 from pkm._util.xml import repair_xml
 from pkm.errors import ParseError
 from pkm.seek.feeds._encoding import _first_significant
-from pkm.seek.feeds._fallback import _read_with_feedparser
 from pkm.seek.feeds._raw import _RawFeed
 from pkm.seek.feeds._share import NAMESPACE
 from pkm.seek.feeds._tree import _read_tree
@@ -95,6 +94,10 @@ def _read_xml(
             # (a file caught half-written or half-synced).
             reason = " ".join(error.split()).lower() or "not well-formed"
             raise ParseError(url, f"malformed shared.atom, not read: {reason}")
+        # Imported here: feedparser takes 20-40 ms to load, and well-formed feeds (nearly
+        # all) never need it.
+        from pkm.seek.feeds._fallback import _read_with_feedparser
+
         return _read_with_feedparser(data, url, max_entries)
     return _read_tree(root, url, max_entries)
 
