@@ -168,3 +168,17 @@ def test_the_decision_is_deterministic_given_its_inputs() -> None:
     one = decide(*args, now=NOW, policy=Policy(), rng=Random(1))
     two = decide(*args, now=NOW, policy=Policy(), rng=Random(1))
     assert one == two
+
+
+def test_a_hash_stored_before_fingerprints_is_renewed_without_a_change() -> None:
+    fingerprinted = replace(entry("same"), fingerprint="r1:abc")
+    [(_, digest, _)] = rows = entry_rows([fingerprinted])
+    known = Known(entries={"same": (1, digest)})  # the digest alone, as older pkm stored it
+    [update] = entry_updates(rows, known, NOW)
+    assert (update.action, update.content_hash) == (EntryAction.REHASH, f"{digest} r1:abc")
+    update_, _ = decide(
+        SOURCE, fetched(), Parsed(parsed().feed, rows), known, now=NOW, policy=POLICY
+    )
+    assert update_.outcome is FetchOutcome.UNCHANGED
+    # Stored with its fingerprint, the same entry needs nothing.
+    assert entry_updates(rows, Known(entries={"same": (1, f"{digest} r1:abc")}), NOW) == ()

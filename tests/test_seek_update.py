@@ -462,3 +462,23 @@ def test_a_new_subscription_is_parsed_once(
     monkeypatch.setattr(parse, "parse_body", counting)
     subscribe(pkm, feed_server.route("/f", rss(("1", "One"))))
     assert calls == ["parse"] and titles(pkm) == ["One"]
+
+
+def test_an_index_from_before_fingerprints_is_not_rewritten(
+    pkm: Pkm, feed_server: FeedServer, home: Path
+) -> None:
+    body = rss(("1", "One"), ("2", "Two"))
+    url = feed_server.route("/f", body)
+    subscribe(pkm, url)
+    with sqlite3.connect(home / "pkm.db") as db:  # as older pkm stored them: digests alone
+        db.execute("UPDATE item_sources SET content_hash = substr(content_hash, 1, 34)")
+    feed_server.route("/f", body.replace(b"<title>Test feed", b"<title>Test feed, renamed"))
+    result = seek(pkm, force=True)[url]
+    assert (result.outcome, result.new_items, result.updated_items) == (
+        FetchOutcome.UNCHANGED,
+        0,
+        0,
+    )
+    assert all(item.changed_at is None for item in pkm.store.get_items())
+    [source] = pkm.store.get_sources()
+    assert set(parse.held_fingerprints(pkm.store.get_entry_hashes(source.id))) == {"1", "2"}

@@ -89,6 +89,9 @@ class ParsedEntry:
     highlights: tuple[TeammateHighlight, ...] = ()
     cites: tuple[Cite, ...] = ()  # a note's cited articles
     answers: str | None = None  # an answer's question: that entry's id (`pkm:answers`)
+    # Of the raw entry it was built from: the next fetch takes the entry as unchanged
+    # without building it when this is the same (None: always built, a teammate's entry).
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class ParsedFeed:
     warnings: tuple[str, ...] = ()  # survivable problems (e.g. recovered malformed XML)
     dropped_entries: int = 0  # entries beyond FeedLimits.max_entries, not kept
     truncated_entries: int = 0  # entries whose content was cut to FeedLimits.max_entry_bytes
+    # Entries the caller said it holds and whose raw form has not changed: not built again
+    # (by id; see `parse_feed`'s `held`).
+    unchanged_entries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ class EntryAction(StrEnum):
     NEW = "new"  # a new item
     LINK = "link"  # the same article as an item another source delivered: linked to it
     CHANGE = "change"  # an entry already stored whose content changed: updated in place
+    # An entry already stored, unchanged, whose stored hash is renewed (its raw form
+    # changed without changing what it became, or the hash predates fingerprints).
+    REHASH = "rehash"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from pkm.models import (
     TextQuote,
 )
 from pkm.seek import schedule
-from pkm.seek.parse import EntryRow, Parsed, shared_hash
+from pkm.seek.parse import EntryRow, Parsed, shared_hash, stored_hash
 from pkm.seek.retrieve import Fetched
 
 
@@ -129,7 +129,7 @@ def decide(
         outcome = FetchOutcome.GONE
     elif error is not None:
         outcome = FetchOutcome.FAILED
-    elif any(e.action is not EntryAction.LINK for e in entries):
+    elif any(e.action in (EntryAction.NEW, EntryAction.CHANGE) for e in entries):
         outcome = FetchOutcome.NEW
     else:
         outcome = FetchOutcome.UNCHANGED
@@ -174,19 +174,22 @@ def entry_updates(
     for entry, digest, key in rows:
         found = known.entries.get(entry.entry_id)
         sort_at = now if sort_now else min(entry.published or entry.updated or now, now)
+        content_hash = stored_hash(digest, entry.fingerprint)
         if found is not None:
-            item_id, old_digest = found
-            if old_digest != digest:
+            item_id, old = found
+            if old.partition(" ")[0] != digest:
                 updates.append(
                     EntryUpdate(
                         EntryAction.CHANGE,
                         entry,
-                        digest,
+                        content_hash,
                         key,
                         item_id,
                         sort_at=now if sort_now else None,
                     )
                 )
+            elif old != content_hash:  # the same entry; its raw form changed, or was not kept
+                updates.append(EntryUpdate(EntryAction.REHASH, entry, content_hash, key, item_id))
             continue
         existing = known.items_by_url_key.get(key) if key is not None else None
         action = EntryAction.NEW if existing is None else EntryAction.LINK
@@ -194,7 +197,7 @@ def entry_updates(
             EntryUpdate(
                 action,
                 entry,
-                digest,
+                content_hash,
                 key,
                 existing,
                 sort_at=sort_at if action is EntryAction.NEW or sort_now else None,
@@ -345,7 +348,9 @@ def _redirect(source: Source, target: str, owner: int | None) -> tuple[SourceMov
 def _cap_notes(dropped: int, truncated: int, parsed: Parsed | None) -> list[str]:
     notes = []
     if dropped:
-        kept = len(parsed.rows) if parsed else 0
+        kept = (
+            len(parsed.rows) + len(parsed.feed.unchanged_entries) if parsed and parsed.feed else 0
+        )
         notes.append(f"kept the newest {kept} of {kept + dropped} entries (max_entries)")
     if truncated:
         noun = "entry" if truncated == 1 else "entries"

@@ -9,7 +9,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,21 +39,45 @@ class Parsed:
     error: str | None = None
 
 
-def parse_fetched(fetched: Fetched, limits: FeedLimits = FeedLimits()) -> Parsed:
-    """Parse a body and hash its entries: the CPU-heavy half of storing a feed."""
+def parse_fetched(
+    fetched: Fetched, limits: FeedLimits = FeedLimits(), held: Mapping[str, str] | None = None
+) -> Parsed:
+    """Parse a body and hash its entries: the CPU-heavy half of storing a feed. `held`:
+    the fingerprints of the source's entries stored already (see `held_fingerprints`)."""
     try:
-        feed = parse_body(fetched, limits)
+        feed = parse_body(fetched, limits, held)
     except ParseError as e:
         return Parsed(None, [], e.reason)
     return Parsed(feed, entry_rows(feed.entries))
 
 
-def parse_body(fetched: Fetched, limits: FeedLimits = FeedLimits()) -> ParsedFeed:
+def parse_body(
+    fetched: Fetched, limits: FeedLimits = FeedLimits(), held: Mapping[str, str] | None = None
+) -> ParsedFeed:
     from pkm.seek.feeds import parse_feed
 
     if not fetched.body:
         raise ParseError(fetched.url, "empty response")
-    return parse_feed(fetched.body, fetched.url, fetched.headers.get("content-type"), limits=limits)
+    content_type = fetched.headers.get("content-type")
+    return parse_feed(fetched.body, fetched.url, content_type, limits=limits, held=held)
+
+
+def stored_hash(digest: str, fingerprint: str | None) -> str:
+    """What `item_sources.content_hash` holds for an entry: the digest of the built entry
+    (`entry_rows`), which decides "changed", then the fingerprint of its raw form, which
+    spares building an unchanged entry again. Hashes stored before fingerprints existed
+    are the digest alone."""
+    return f"{digest} {fingerprint}" if fingerprint else digest
+
+
+def held_fingerprints(hashes: Mapping[str, tuple[int, str]]) -> dict[str, str]:
+    """entry id -> fingerprint, of a source's stored entries (`Store.get_entry_hashes`)."""
+    held = {}
+    for entry_id, (_, stored) in hashes.items():
+        fingerprint = stored.partition(" ")[2]
+        if fingerprint:
+            held[entry_id] = fingerprint
+    return held
 
 
 def entry_rows(entries: Sequence[ParsedEntry]) -> list[EntryRow]:

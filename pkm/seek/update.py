@@ -38,6 +38,7 @@ from pkm.seek.parse import (
     PARALLEL_PARSE_MIN_SOURCES,
     EntryRow,
     Parsed,
+    held_fingerprints,
     parse_fetched,
     parse_pool,
     start_parse_server,
@@ -208,7 +209,8 @@ def _fetch_http(
             if use_workers and needs_parsing(source, fetched):
                 try:
                     pool = pool or stack.enter_context(parse_pool())
-                    pending[pool.submit(parse_fetched, fetched, storer.limits)] = (source, fetched)
+                    task = pool.submit(parse_fetched, fetched, storer.limits, storer.held(source))
+                    pending[task] = (source, fetched)
                 except BrokenProcessPool:
                     use_workers = False  # the workers died: parse here from now on
                     storer.store(source, fetched)
@@ -270,13 +272,13 @@ class _Storer:
         except BrokenProcessPool:
             # A worker was killed (out of memory, or a script that imports pkm without a
             # `__main__` guard): a worker's failure must not cost the source its fetch.
-            parsed = parse_fetched(fetched, self.limits)
+            parsed = parse_fetched(fetched, self.limits, self.held(source))
         self.store(source, fetched, parsed)
 
     def store(self, source: Source, fetched: Fetched, parsed: Parsed | None = None) -> None:
         """Decide and store one retrieval (`parsed`: the body already parsed in a worker)."""
         if parsed is None and needs_parsing(source, fetched):
-            parsed = parse_fetched(fetched, self.limits)
+            parsed = parse_fetched(fetched, self.limits, self.held(source))
         store = self.pkm.store
         try:
             if not self.pending:
@@ -302,6 +304,11 @@ class _Storer:
         full = len(self.pending) >= self.BATCH_SOURCES
         if full or time.monotonic() - self.opened_at >= self.BATCH_SECONDS:
             self.commit()
+
+    def held(self, source: Source) -> dict[str, str]:
+        """The fingerprints of what `source` delivered so far: its unchanged entries are
+        then not built again (`parse_feed`'s `held`)."""
+        return held_fingerprints(self.pkm.store.get_entry_hashes(source.id))
 
     def commit(self) -> None:
         """Commit the open batch; its results become ready (failed ones if it could not be

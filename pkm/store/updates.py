@@ -78,6 +78,12 @@ class UpdatesMixin(AnnotationsMixin):
         inserted_keys: dict[str, int] = {}
         links: list[tuple[int, str, int, str, str | None]] = []
         for e in entries:
+            if e.action is EntryAction.REHASH:
+                conn.execute(
+                    "UPDATE item_sources SET content_hash = ? WHERE source_id = ? AND entry_id = ?",
+                    [e.content_hash, source_id, e.entry.entry_id],
+                )
+                continue
             values = item_values(e.entry)
             if e.action is EntryAction.CHANGE:
                 assert e.item_id is not None

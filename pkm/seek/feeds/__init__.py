@@ -47,6 +47,8 @@ enclosures) with the same precedence; `tests/test_corpus_feeds_differential.py` 
 them to it over the shared corpus, with the few disagreements that must stay listed.
 """
 
+from collections.abc import Mapping
+
 from pkm._util.web import charset_label
 from pkm.errors import ParseError
 from pkm.models import FeedLimits, ParsedFeed
@@ -59,7 +61,12 @@ __all__ = ["parse_feed"]
 
 
 def parse_feed(
-    body: bytes, url: str, content_type: str | None = None, *, limits: FeedLimits = FeedLimits()
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    *,
+    limits: FeedLimits = FeedLimits(),
+    held: Mapping[str, str] | None = None,
 ) -> ParsedFeed:
     """Parse a fetched feed document.
 
@@ -75,6 +82,10 @@ def parse_feed(
             without being read. Each entry's title, content and summary are cut to
             `limits.max_entry_bytes` UTF-8 bytes before sanitizing, counted in
             `truncated_entries`.
+        held: the entries the caller stores already, id -> `ParsedEntry.fingerprint`. An
+            entry whose fingerprint is the same is not built again; its id is listed in
+            `unchanged_entries` instead (a changed feed usually has one new entry among
+            twenty it had before).
 
     Returns:
         The feed with entries in document order. Deterministic: the same arguments
@@ -85,7 +96,7 @@ def parse_feed(
             JSON that is not a JSON Feed, or a feed whose entries are all unusable).
             Nothing else is raised, for any bytes.
     """
-    return _parse(body, url, content_type, use_lxml=True, limits=limits)
+    return _parse(body, url, content_type, use_lxml=True, limits=limits, held=held)
 
 
 def _parse(
@@ -95,6 +106,7 @@ def _parse(
     *,
     use_lxml: bool,
     limits: FeedLimits = FeedLimits(),
+    held: Mapping[str, str] | None = None,
 ) -> ParsedFeed:
     """`parse_feed`, with a switch the tests use to send well-formed XML to feedparser too."""
     text, verbatim, warnings = _decode(body, charset_label(content_type))
@@ -113,4 +125,4 @@ def _parse(
             max_entries=limits.max_entries,
         )
     raw.warnings[:0] = warnings
-    return _build(raw, url, limits)
+    return _build(raw, url, limits, held)

@@ -10,7 +10,8 @@ from strangers: every string that leaves here has passed `strip_controls`. Dates
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from html import escape, unescape
 
@@ -52,7 +53,17 @@ _MAX_TAG_CHARS = 100
 _MAX_TITLE_BYTES = 1000
 
 
-def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
+# Bump when building changes what an entry becomes from the same raw entry (sanitizing,
+# text extraction, dates, ...): every entry is then built again once and compared.
+_BUILD_VERSION = "r1"
+
+
+def _build(
+    raw: _RawFeed, url: str, limits: FeedLimits, held: Mapping[str, str] | None = None
+) -> ParsedFeed:
+    """`held`: entry id -> fingerprint of the entries the caller already stores. Such an
+    entry whose raw form is unchanged is not built again (sanitizing and text extraction
+    are most of parsing); its id goes to `unchanged_entries`."""
     warnings = list(dict.fromkeys(raw.warnings))
     raw_entries, dropped = raw.entries, raw.dropped
     if len(raw_entries) > limits.max_entries:
@@ -62,12 +73,22 @@ def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
         raw_entries = [raw_entries[i] for i in keep]
     truncated = [cut_entry(e, limits.max_entry_bytes) for e in raw_entries].count(True)
     dropped_highlights: list[int] = []
-    built = [_build_entry(raw_entry, url, limits, dropped_highlights) for raw_entry in raw_entries]
+    unchanged: list[str] = []
+    built: list[ParsedEntry | None] = []
+    ids = [_given_id(e) for e in raw_entries]
+    repeated = {i for i, n in Counter(ids).items() if n > 1}
+    for raw_entry, given in zip(raw_entries, ids, strict=True):
+        fingerprint = None if raw_entry.is_shared else _fingerprint(raw_entry, url, limits)
+        if held and given and given not in repeated and held.get(given) == fingerprint:
+            unchanged.append(given)
+            continue
+        entry = _build_entry(raw_entry, url, limits, dropped_highlights)
+        built.append(entry and replace(entry, fingerprint=fingerprint))
     entries = [entry for entry in built if entry is not None]
     skipped = len(built) - len(entries)
     # Repeated ids get "#2", "#3", ... in document order, skipping ids the feed itself uses,
     # so an entry whose id really is "x#2" keeps it.
-    taken = {entry.entry_id for entry in entries}
+    taken = {entry.entry_id for entry in entries} | set(unchanged)
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         if entry.entry_id in seen:
@@ -78,7 +99,7 @@ def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
             taken.add(entry.entry_id)
         seen.add(entry.entry_id)
     if skipped:
-        if not entries:
+        if not entries and not unchanged:
             raise ParseError(url, "not a usable feed: no entry has an id, link, title or content")
         noun = "entry" if skipped == 1 else "entries"
         warnings.append(f"skipped {skipped} {noun} without id, link, title, content or media")
@@ -97,7 +118,40 @@ def _build(raw: _RawFeed, url: str, limits: FeedLimits) -> ParsedFeed:
         warnings=tuple(warnings),
         dropped_entries=dropped,
         truncated_entries=truncated,
+        unchanged_entries=tuple(unchanged),
     )
+
+
+def _given_id(raw: _RawEntry) -> str | None:
+    """The entry's id when the feed gives one or a link, as `_build_entry` takes it; None
+    when the id must come from what building yields (an enclosure, a hash of the text)."""
+    return _clean((raw.id or "").strip()) or _clean(_web_url(raw.link))
+
+
+def _fingerprint(raw: _RawEntry, url: str, limits: FeedLimits) -> str:
+    """What decides that an entry can be taken as unchanged without building it: all the
+    raw entry a build reads, the feed URL (relative links resolve against it), the limits
+    and the builder's version."""
+    parts: list[object] = [
+        _BUILD_VERSION,
+        url,
+        limits.max_entry_bytes,
+        raw.id,
+        raw.link,
+        raw.title,
+        raw.title_is_html,
+        raw.authors,
+        raw.published,
+        raw.updated,
+        raw.created,
+        raw.content_text,
+        raw.tags,
+    ]
+    for text in (raw.content, raw.summary):
+        parts += [None, None, None] if text is None else [text.kind, text.base, text.value]
+    parts += [(x.url, x.type, x.length) for x in raw.enclosures]
+    digest = hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{_BUILD_VERSION}:{digest[:32]}"
 
 
 def _build_entry(
@@ -117,7 +171,7 @@ def _build_entry(
     else:
         summary_text = _render(raw.summary, url, link)[1] or content_text
     enclosures = _enclosures(raw.enclosures)
-    entry_id = _clean((raw.id or "").strip()) or link or (enclosures[0].url if enclosures else None)
+    entry_id = _given_id(raw) or (enclosures[0].url if enclosures else None)
     if not entry_id:
         if not title and not content_text and not content_html:
             return None
