@@ -308,6 +308,8 @@ class _Storer:
     def held(self, source: Source) -> dict[str, str]:
         """The fingerprints of what `source` delivered so far: its unchanged entries are
         then not built again (`parse_feed`'s `held`)."""
+        if source.body_hash is None:  # never parsed: nothing held (spares a first run 500 reads)
+            return {}
         return held_fingerprints(self.pkm.store.get_entry_hashes(source.id))
 
     def commit(self) -> None:

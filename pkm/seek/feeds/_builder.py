@@ -82,8 +82,7 @@ def _build(
         if held and given and given not in repeated and held.get(given) == fingerprint:
             unchanged.append(given)
             continue
-        entry = _build_entry(raw_entry, url, limits, dropped_highlights)
-        built.append(entry and replace(entry, fingerprint=fingerprint))
+        built.append(_build_entry(raw_entry, url, limits, dropped_highlights, fingerprint))
     entries = [entry for entry in built if entry is not None]
     skipped = len(built) - len(entries)
     # Repeated ids get "#2", "#3", ... in document order, skipping ids the feed itself uses,
@@ -131,31 +130,39 @@ def _given_id(raw: _RawEntry) -> str | None:
 def _fingerprint(raw: _RawEntry, url: str, limits: FeedLimits) -> str:
     """What decides that an entry can be taken as unchanged without building it: all the
     raw entry a build reads, the feed URL (relative links resolve against it), the limits
-    and the builder's version."""
-    parts: list[object] = [
-        _BUILD_VERSION,
+    and the builder's version. Each field is written with its length, so that no two
+    different entries write the same."""
+    fields: list[str | None] = [
         url,
-        limits.max_entry_bytes,
+        str(limits.max_entry_bytes),
         raw.id,
         raw.link,
         raw.title,
-        raw.title_is_html,
-        raw.authors,
+        "html" if raw.title_is_html else "text",
         raw.published,
         raw.updated,
         raw.created,
         raw.content_text,
-        raw.tags,
+        str(len(raw.authors)),
+        *raw.authors,
+        str(len(raw.tags)),
+        *raw.tags,
     ]
     for text in (raw.content, raw.summary):
-        parts += [None, None, None] if text is None else [text.kind, text.base, text.value]
-    parts += [(x.url, x.type, x.length) for x in raw.enclosures]
-    digest = hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        fields += (None, None, None) if text is None else (text.kind, text.base, text.value)
+    for x in raw.enclosures:
+        fields += (x.url, x.type, x.length)
+    written = "".join("-" if f is None else f"{len(f)}:{f}" for f in fields)
+    digest = hashlib.sha256(written.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{_BUILD_VERSION}:{digest[:32]}"
 
 
 def _build_entry(
-    raw: _RawEntry, url: str, limits: FeedLimits = FeedLimits(), dropped: list[int] | None = None
+    raw: _RawEntry,
+    url: str,
+    limits: FeedLimits = FeedLimits(),
+    dropped: list[int] | None = None,
+    fingerprint: str | None = None,
 ) -> ParsedEntry | None:
     link = _clean(_web_url(raw.link))
     # Cleaned before and after: a control is whitespace to the title's whitespace folding.
@@ -215,6 +222,7 @@ def _build_entry(
         else None,
         highlights=highlights,
         cites=cites,
+        fingerprint=fingerprint,
     )
 
 
