@@ -1,10 +1,13 @@
 """Annotations: highlights and comments on items, their tags, anchors and reviews."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pkm import models  # loaded when first used (see pkm.models)
 from pkm._util.timeutil import from_iso, to_iso
 from pkm.models import (
     Anchor,
@@ -12,7 +15,6 @@ from pkm.models import (
     AnnotationState,
     ItemRef,
     ItemStatus,
-    NewAnnotation,
     ReviewAction,
     SharedAnnotation,
     StoredShared,
@@ -184,7 +186,7 @@ class AnnotationsMixin(StoreBase):
             ).fetchall()
         return {r[0] for r in rows}
 
-    def add_annotations(self, annotations: Sequence[NewAnnotation]) -> list[int]:
+    def add_annotations(self, annotations: Sequence[models.NewAnnotation]) -> list[int]:
         """Store annotations decided beforehand (an import's), each with its own state and
         dates, in one transaction; returns their ids in the order given."""
         ids = []

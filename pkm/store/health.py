@@ -7,11 +7,14 @@ pkm, a hand edit with sqlite3) makes search miss things or find what is gone. Ch
 costs a pass over the index, so it is `pkm doctor`'s job, not every command's.
 """
 
+from __future__ import annotations
+
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from pkm.models import SchemaState, SchemaStatus, SearchDrift, SearchKind
+from pkm import models  # loaded when first used (see pkm.models)
+from pkm.models import SearchKind
 from pkm.store._base import StoreBase
 from pkm.store._db import SCHEMA_VERSION, wrap_errors
 from pkm.store.search import KIND_CODES
@@ -62,7 +65,7 @@ class HealthMixin(StoreBase):
             for table, rowid, parent, _ in rows
         ]
 
-    def schema_status(self) -> SchemaStatus:
+    def schema_status(self) -> models.SchemaStatus:
         """The applied migrations against those this pkm has: current, stale (an upgrade
         is due) or unknown (a newer pkm wrote the index). Reads only."""
         with wrap_errors(self.path):
@@ -78,22 +81,22 @@ class HealthMixin(StoreBase):
                 applied = []
         newest = applied[-1] if applied else ""
         if newest == SCHEMA_VERSION:
-            return SchemaStatus(SchemaState.CURRENT, newest, SCHEMA_VERSION)
+            return models.SchemaStatus(models.SchemaState.CURRENT, newest, SCHEMA_VERSION)
         from pkm.store.migrations import migrations
 
         known = [m.name for m in migrations._migrations]
         pending = tuple(n for n in known if n not in applied)
         unknown = tuple(n for n in applied if n not in known)
         state = (
-            SchemaState.STALE
+            models.SchemaState.STALE
             if pending
-            else SchemaState.UNKNOWN
+            else models.SchemaState.UNKNOWN
             if unknown
-            else SchemaState.CURRENT
+            else models.SchemaState.CURRENT
         )
-        return SchemaStatus(state, newest, SCHEMA_VERSION, pending, unknown)
+        return models.SchemaStatus(state, newest, SCHEMA_VERSION, pending, unknown)
 
-    def search_drift(self, *, check_index: bool = True) -> SearchDrift:
+    def search_drift(self, *, check_index: bool = True) -> models.SearchDrift:
         """Where the search index and the rows it indexes disagree (see `SearchDrift`).
 
         With `check_index`, FTS5's `integrity-check` also verifies the index against the
@@ -120,7 +123,9 @@ class HealthMixin(StoreBase):
             index_error, checked = None, False
             if check_index:
                 index_error, checked = self._fts_integrity()
-        return SearchDrift(tuple(missing), tuple(stale), extra, index_error, index_checked=checked)
+        return models.SearchDrift(
+            tuple(missing), tuple(stale), extra, index_error, index_checked=checked
+        )
 
     def _stale_note_rows(self) -> list[int]:
         """Notes whose row's title is not their title and aliases (the body, from the
@@ -145,7 +150,7 @@ class HealthMixin(StoreBase):
             return str(e), True
         return None, True
 
-    def repair_search(self, drift: SearchDrift, *, rebuild: bool = False) -> None:
+    def repair_search(self, drift: models.SearchDrift, *, rebuild: bool = False) -> None:
         """Put the search index right for items and annotations, in one transaction:
         rebuilt from the text it holds first with `rebuild` (FTS5 found it unsound), rows
         of things that are gone deleted, and the rows of things missing or stale written

@@ -5,13 +5,15 @@ carries the private tag, a highlight when it does, a note when it does. Nothing 
 and no teammate's highlight (`shared_by`) is ever returned to be shared.
 """
 
+from __future__ import annotations
+
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pkm import models  # loaded when first used (see pkm.models)
 from pkm._util.timeutil import from_iso, to_iso
-from pkm.models import Publication, SharedCite, SharedHighlight, SharedItem, SharedNote
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
@@ -97,15 +99,15 @@ def _when(value: str | None) -> datetime:
 
 
 class PublishMixin(StoreBase):
-    def get_shared_items(self, private_tag: str) -> list[SharedItem]:
+    def get_shared_items(self, private_tag: str) -> list[models.SharedItem]:
         """Every item the person starred or highlighted that is not private, with its public
         highlights (oldest first), ordered by item id."""
         params = {"private": private_tag.lstrip("#").lower() or "\x00"}
         with wrap_errors(self.path):
-            highlights: dict[int, list[SharedHighlight]] = {}
+            highlights: dict[int, list[models.SharedHighlight]] = {}
             for r in self.db.execute(_SHARED_ANNOTATIONS, params).fetchall():
                 highlights.setdefault(r[1], []).append(
-                    SharedHighlight(
+                    models.SharedHighlight(
                         annotation_id=r[0],
                         exact=r[2],
                         prefix=r[3],
@@ -119,7 +121,7 @@ class PublishMixin(StoreBase):
             items = []
             for r in self.db.execute(_SHARED_ITEMS + " ORDER BY i.id", params).fetchall():
                 items.append(
-                    SharedItem(
+                    models.SharedItem(
                         item_id=r[0],
                         title=r[1],
                         url=r[2],
@@ -132,13 +134,13 @@ class PublishMixin(StoreBase):
                 )
         return items
 
-    def get_shared_notes(self, private_tag: str) -> list[SharedNote]:
+    def get_shared_notes(self, private_tag: str) -> list[models.SharedNote]:
         """Every readable note that is not private, with the public items it cites."""
         params = {"private": private_tag.lstrip("#").lower() or "\x00"}
         with wrap_errors(self.path):
-            cites: dict[int, list[SharedCite]] = {}
+            cites: dict[int, list[models.SharedCite]] = {}
             for r in self.db.execute(_NOTE_CITES, params).fetchall():
-                cites.setdefault(r[0], []).append(SharedCite(url=r[1], title=r[2]))
+                cites.setdefault(r[0], []).append(models.SharedCite(url=r[1], title=r[2]))
             notes = []
             for r in self.db.execute(_SHARED_NOTES + " ORDER BY n.path", params).fetchall():
                 created = from_iso(r[3])
@@ -146,7 +148,7 @@ class PublishMixin(StoreBase):
                     from_iso(r[4]) or created or datetime.fromtimestamp(r[5] // 1_000_000_000, UTC)
                 )
                 notes.append(
-                    SharedNote(
+                    models.SharedNote(
                         note_id=r[0],
                         path=r[1],
                         title=r[2],
@@ -186,7 +188,7 @@ class PublishMixin(StoreBase):
             ).fetchone()
         return int(row[0])
 
-    def get_publications(self, *, limit: int | None = None) -> list[Publication]:
+    def get_publications(self, *, limit: int | None = None) -> list[models.Publication]:
         """What was published, newest first."""
         sql = "SELECT * FROM publications ORDER BY published_at DESC, id DESC"
         params: list[Any] = []
@@ -198,7 +200,7 @@ class PublishMixin(StoreBase):
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
         return [
-            Publication(
+            models.Publication(
                 id=r["id"],
                 author=r["author"],
                 period=r["period"],

@@ -1,24 +1,26 @@
 """Asking the team: the person's own questions and answers, and the answers to them that
 arrived from teammates (items whose `answers_ref` names one of the questions)."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Sequence
 from datetime import datetime
 
+from pkm import models  # loaded when first used (see pkm.models)
 from pkm._util.timeutil import from_iso, to_iso
-from pkm.models import Answer, AnswerCite, Question
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
 
 class QuestionsMixin(StoreBase):
-    def add_question(self, text: str, tags: Sequence[str], now: datetime) -> Question:
+    def add_question(self, text: str, tags: Sequence[str], now: datetime) -> models.Question:
         with self.transaction():
             cursor = self.db.conn.execute(
                 "INSERT INTO questions (text, tags, asked_at) VALUES (?, ?, ?)",
                 [text, json.dumps(list(tags), ensure_ascii=False), to_iso(now)],
             )
-        return Question(int(cursor.lastrowid or 0), text, tuple(tags), now)
+        return models.Question(int(cursor.lastrowid or 0), text, tuple(tags), now)
 
     def remove_question(self, question_id: int) -> None:
         """Take back a question that never went out (its `shared.atom` could not be written)."""
@@ -30,14 +32,14 @@ class QuestionsMixin(StoreBase):
         with self.transaction():
             self.db.execute("DELETE FROM answers WHERE id = ?", [answer_id])
 
-    def get_questions(self) -> list[Question]:
+    def get_questions(self) -> list[models.Question]:
         """Every question the person asked, newest first."""
         with wrap_errors(self.path):
             rows = self.db.execute(
                 "SELECT id, text, tags, asked_at FROM questions ORDER BY asked_at DESC, id DESC"
             ).fetchall()
         return [
-            Question(r[0], r[1], tuple(json.loads(r[2])), from_iso(r[3]))  # type: ignore[arg-type]
+            models.Question(r[0], r[1], tuple(json.loads(r[2])), from_iso(r[3]))  # type: ignore[arg-type]
             for r in rows
         ]
 
@@ -47,10 +49,10 @@ class QuestionsMixin(StoreBase):
         question_text: str,
         *,
         note: tuple[str, str] | None,
-        items: Sequence[AnswerCite],
+        items: Sequence[models.AnswerCite],
         comment: str,
         now: datetime,
-    ) -> Answer:
+    ) -> models.Answer:
         """Record an answer; `note` is (path, title) of the note it points to."""
         cites = json.dumps([[c.item_id, c.title, c.url] for c in items], ensure_ascii=False)
         with self.transaction():
@@ -67,7 +69,7 @@ class QuestionsMixin(StoreBase):
                     to_iso(now),
                 ],
             )
-        return Answer(
+        return models.Answer(
             int(cursor.lastrowid or 0),
             question_ref,
             question_text,
@@ -78,7 +80,7 @@ class QuestionsMixin(StoreBase):
             now,
         )
 
-    def get_answers(self) -> list[Answer]:
+    def get_answers(self) -> list[models.Answer]:
         """Every answer the person gave, newest first."""
         with wrap_errors(self.path):
             rows = self.db.execute(
@@ -86,13 +88,13 @@ class QuestionsMixin(StoreBase):
                 " answered_at FROM answers ORDER BY answered_at DESC, id DESC"
             ).fetchall()
         return [
-            Answer(
+            models.Answer(
                 r[0],
                 r[1],
                 r[2],
                 r[3],
                 r[4],
-                tuple(AnswerCite(*c) for c in json.loads(r[5])),
+                tuple(models.AnswerCite(*c) for c in json.loads(r[5])),
                 r[6],
                 from_iso(r[7]),  # type: ignore[arg-type]
             )

@@ -1,12 +1,15 @@
 """What Share reads from the index for a digest, and the record of what digests resurfaced."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pkm import models  # loaded when first used (see pkm.models)
 from pkm._util.timeutil import from_iso, to_iso
-from pkm.models import Annotation, ItemStatus, Note, ShareableItem
+from pkm.models import Annotation, ItemStatus, Note
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 from pkm.store.annotations import _ANNOTATION_SELECT, _row_to_annotation
@@ -69,7 +72,7 @@ class ShareMixin(StoreBase):
             columns = [c[0] for c in cursor.description]
             return [_row_to_annotation(dict(zip(columns, r, strict=True))) for r in cursor]
 
-    def get_shareable_items(self, item_ids: Iterable[int]) -> dict[int, ShareableItem]:
+    def get_shareable_items(self, item_ids: Iterable[int]) -> dict[int, models.ShareableItem]:
         """These items (those that exist), with their tags and their sources' tags."""
         ids = sorted(set(item_ids))
         if not ids:
@@ -91,7 +94,7 @@ class ShareMixin(StoreBase):
         with wrap_errors(self.path):
             rows = self.db.execute(sql, [json.dumps(ids)]).fetchall()
         return {
-            r[0]: ShareableItem(
+            r[0]: models.ShareableItem(
                 id=r[0],
                 title=r[1],
                 url=r[2],

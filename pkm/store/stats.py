@@ -7,20 +7,16 @@ compares as time does), so weeks are the person's local ISO weeks whatever their
 across a DST change: the bounds come from `share.period`, not from SQLite's date functions.
 """
 
+from __future__ import annotations
+
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+from pkm import models  # loaded when first used (see pkm.models)
 from pkm._util.timeutil import from_iso, to_iso
-from pkm.models import (
-    IndexTotals,
-    ItemStatus,
-    Period,
-    SourceActivity,
-    StatusCounts,
-    WeekActivity,
-)
+from pkm.models import ItemStatus
 from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
@@ -55,7 +51,9 @@ class StatsMixin(StoreBase):
         with wrap_errors(self.path), self.db.atomic():
             yield
 
-    def get_activity(self, weeks: Sequence[Period]) -> tuple[list[WeekActivity], IndexTotals]:
+    def get_activity(
+        self, weeks: Sequence[models.Period]
+    ) -> tuple[list[models.WeekActivity], models.IndexTotals]:
         """What happened in each of `weeks` (consecutive, oldest first), and the totals.
 
         `sought` and `saved` count items by when pkm first saw them (a saved page is an
@@ -163,7 +161,7 @@ class StatsMixin(StoreBase):
                 " WHERE s.kind = 'pages' AND i.status != 'deleted'"
             ).fetchone()[0]
         activity = [
-            WeekActivity(
+            models.WeekActivity(
                 week=w.label,
                 start=w.start,
                 end=w.end,
@@ -179,14 +177,14 @@ class StatsMixin(StoreBase):
             )
             for i, w in enumerate(weeks)
         ]
-        items = StatusCounts(
+        items = models.StatusCounts(
             unread=statuses[ItemStatus.UNREAD],
             read=statuses[ItemStatus.READ],
             starred=statuses[ItemStatus.STARRED],
             archived=statuses[ItemStatus.ARCHIVED],
             deleted=statuses[ItemStatus.DELETED],
         )
-        return activity, IndexTotals(
+        return activity, models.IndexTotals(
             items=items,
             saved_pages=totals["saved_pages"],
             sources=totals["sources"],
@@ -201,7 +199,9 @@ class StatsMixin(StoreBase):
             answers=totals["answers"],
         )
 
-    def get_source_activity(self, start: datetime, end: datetime) -> dict[int, SourceActivity]:
+    def get_source_activity(
+        self, start: datetime, end: datetime
+    ) -> dict[int, models.SourceActivity]:
         """For every source: the items it brought in [start, end), when it last brought one
         (the time of its newest link: a new row's rowid is above every existing one's,
         so the newest is found in the primary key's index without reading the table),
@@ -226,7 +226,7 @@ class StatsMixin(StoreBase):
         with self._snapshot():
             rows = self.db.execute(sql, {"start": to_iso(start), "end": to_iso(end)}).fetchall()
         return {
-            r[0]: SourceActivity(
+            r[0]: models.SourceActivity(
                 source_id=r[0],
                 items_in_period=r[1],
                 last_new_at=from_iso(r[2]),
