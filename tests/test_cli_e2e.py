@@ -174,6 +174,29 @@ def test_a_pkm_folder_in_the_current_directory_does_not_reach_the_workers(
     assert fetched_sources(slow_feeds) == FEEDS
 
 
+def test_the_parse_workers_do_not_run_the_callers_script(slow_feeds: Path, tmp_path: Path) -> None:
+    """A script that runs pkm runs once: workers never re-run it as `__mp_main__` (for the
+    console script that meant importing the whole CLI in each worker first)."""
+    ran = tmp_path / "ran"
+    script = tmp_path / "run_seek.py"
+    script.write_text(
+        f"with open({str(ran)!r}, 'a') as f:\n"
+        "    f.write('ran\\n')\n"
+        "if __name__ == '__main__':\n"
+        "    from pathlib import Path\n"
+        "    from pkm.core import open_pkm\n"
+        "    from pkm.seek import fetch_due\n"
+        f"    report = fetch_due(open_pkm(Path({str(slow_feeds)!r})))\n"
+        "    assert not report.failed, report.failed\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env(), capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert ran.read_text() == "ran\n"
+    assert fetched_sources(slow_feeds) == FEEDS
+
+
 def run_pkm(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pkm", *args], capture_output=True, text=True, timeout=60, **kwargs
