@@ -66,7 +66,9 @@ def needs_parsing(source: Source, fetched: Fetched) -> bool:
         return False
     if fetched.permanent_url:
         return True
-    return fetched.body is None or fetched.body_hash != source.body_hash
+    # A source never parsed has no hash to compare: hashing its body is left to the parse
+    # (a worker, on a large run), not done here as well.
+    return source.body_hash is None or fetched.body is None or fetched.body_hash != source.body_hash
 
 
 def decide(
@@ -152,7 +154,7 @@ def decide(
             if refreshed
             else source.last_modified
         ),
-        body_hash=fetched.body_hash if feed is not None else None,
+        body_hash=(parsed.body_hash or fetched.body_hash) if parsed and feed else None,
         title=(feed.title or source.title) if feed is not None else None,
         site_url=(feed.site_url or source.site_url) if feed is not None else None,
         is_gone=gone,

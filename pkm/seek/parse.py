@@ -37,6 +37,7 @@ class Parsed:
     feed: ParsedFeed | None
     rows: list[EntryRow]
     error: str | None = None
+    body_hash: str | None = None  # of the body parsed, hashed where it was parsed
 
 
 def parse_fetched(
@@ -48,7 +49,7 @@ def parse_fetched(
         feed = parse_body(fetched, limits, held)
     except ParseError as e:
         return Parsed(None, [], e.reason)
-    return Parsed(feed, entry_rows(feed.entries))
+    return Parsed(feed, entry_rows(feed.entries), body_hash=fetched.body_hash)
 
 
 def parse_body(
