@@ -88,6 +88,25 @@ def test_feed_parses_or_raises_parse_error(path: str) -> None:
         assert len(usable) >= len(result.entries) / 2, path
 
 
+@pytest.mark.parametrize("path", FEED_FILES)
+def test_parsing_again_with_every_entry_held_builds_only_what_cannot_be_matched(
+    path: str,
+) -> None:
+    """What a changed feed's unchanged entries become: not built again, and the entries that
+    are built (no id or link of their own, a repeated id, a teammate's) are the same."""
+    first = parse(path)
+    if not isinstance(first, ParsedFeed):
+        return
+    held = {e.entry_id: e.fingerprint for e in first.entries if e.fingerprint}
+    url = f"https://corpus.example/{path}"
+    again = parse_feed((CORPUS / path).read_bytes(), url, held=held)
+    assert set(again.unchanged_entries) <= set(held), path
+    built = {e.entry_id for e in again.entries}
+    assert built.isdisjoint(again.unchanged_entries), path
+    assert built | set(again.unchanged_entries) == {e.entry_id for e in first.entries}, path
+    assert [e for e in first.entries if e.entry_id in built] == list(again.entries), path
+
+
 @pytest.mark.parametrize("path", sorted(UNUSABLE))
 def test_unusable_feeds_raise_parse_error(path: str) -> None:
     assert isinstance(parse(path), ParseError)
