@@ -15,7 +15,10 @@ def to_iso(dt: datetime | None) -> str | None:
         return None
     if dt.tzinfo is None:
         raise ValueError("naive datetime")
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
+    # What strftime("%Y-%m-%dT%H:%M:%SZ") writes (the year unpadded, as glibc writes it),
+    # at half the cost: storing a feed of 20 entries formats 60 dates.
+    return f"{u.year}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def from_iso(text: str | None) -> datetime | None:

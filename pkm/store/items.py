@@ -95,8 +95,12 @@ def item_values(entry: ParsedEntry) -> dict[str, Any]:
         "summary": entry.summary,
         "content_html": entry.content_html,
         "content_text": entry.content_text,
-        "categories": json.dumps(list(entry.tags), ensure_ascii=False),
-        "enclosures": json.dumps([asdict(e) for e in entry.enclosures], ensure_ascii=False),
+        "categories": json.dumps(list(entry.tags), ensure_ascii=False) if entry.tags else "[]",
+        "enclosures": (
+            json.dumps([asdict(e) for e in entry.enclosures], ensure_ascii=False)
+            if entry.enclosures
+            else "[]"
+        ),
         "kind": entry.kind.value if entry.kind is not None else "item",
         "answers_ref": entry.answers,
     }
