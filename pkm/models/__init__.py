@@ -9,8 +9,9 @@ for: the parse workers need only `feeds`, and a command pays only for the types 
 (all of them took 30 ms to create).
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pkm._util.lazy import lazy_exports
 
 # Re-exported: they live apart so that `--help` need not import this package.
 from pkm.vocabulary import ItemStatus, RunKind, RunOutcome
@@ -284,10 +285,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"pkm.models.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), {name: f"{__name__}.{m}" for name, m in _MODULES.items()})

@@ -20,8 +20,9 @@ package imports this one first, and the parse workers, which need only `parse` a
 body.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pkm._util.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pkm.seek.health import StuckSource, gone_sources, reset_backoff, stuck_sources
@@ -67,10 +68,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _SERVICES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _SERVICES)
