@@ -32,7 +32,7 @@ from pkm.models import (
     TextQuote,
 )
 from pkm.seek import schedule
-from pkm.seek.parse import EntryRow, Parsed, shared_hash, stored_hash
+from pkm.seek.parse import EntryRow, Parsed, shared_hash, split_stored_hash, stored_hash
 from pkm.seek.retrieve import Fetched
 
 
@@ -179,7 +179,7 @@ def entry_updates(
         content_hash = stored_hash(digest, entry.fingerprint)
         if found is not None:
             item_id, old = found
-            if old.partition(" ")[0] != digest:
+            if split_stored_hash(old)[0] != digest:
                 updates.append(
                     EntryUpdate(
                         EntryAction.CHANGE,

@@ -71,11 +71,17 @@ def stored_hash(digest: str, fingerprint: str | None) -> str:
     return f"{digest} {fingerprint}" if fingerprint else digest
 
 
+def split_stored_hash(stored: str) -> tuple[str, str | None]:
+    """(digest, fingerprint) of what `stored_hash` wrote; no fingerprint in older hashes."""
+    digest, _, fingerprint = stored.partition(" ")
+    return digest, fingerprint or None
+
+
 def held_fingerprints(hashes: Mapping[str, tuple[int, str]]) -> dict[str, str]:
     """entry id -> fingerprint, of a source's stored entries (`Store.get_entry_hashes`)."""
     held = {}
     for entry_id, (_, stored) in hashes.items():
-        fingerprint = stored.partition(" ")[2]
+        fingerprint = split_stored_hash(stored)[1]
         if fingerprint:
             held[entry_id] = fingerprint
     return held
