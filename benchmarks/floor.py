@@ -25,7 +25,6 @@ Run: `.venv/bin/python benchmarks/floor.py [--reps 3]`. CPU time (process_time),
 import argparse
 import gzip
 import sqlite3
-import sys
 import tempfile
 import time
 import zlib
@@ -34,7 +33,9 @@ from pathlib import Path
 
 from parse import bench_bodies
 
-BATCH = 64  # feeds per commit, as pkm.seek.update._Storer.BATCH_SOURCES
+from pkm.seek.update import _Storer
+
+BATCH = _Storer.BATCH_SOURCES  # feeds per commit, as a run commits them
 
 
 def best_cpu(work: Callable[[], object], reps: int) -> float:
@@ -134,4 +135,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
