@@ -38,6 +38,7 @@ def garden(run, home: Path, tmp_path: Path) -> Path:  # type: ignore[no-untyped-
     (home / "notes").mkdir()
     (home / "notes" / "garden.md").write_text(NOTE)
     run("sense", "notes")
+    run("sense", "search", "compost")  # indexes the items stored so far
     return home
 
 

@@ -17,8 +17,11 @@ from pkm.store import Store
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 
 
-def put_items(store: Store, url: str, entries: dict[str, tuple[str, str]]) -> dict[str, int]:
-    """Items from a feed at `url`: entry id -> (title, text). Returns entry id -> item id."""
+def put_items(
+    store: Store, url: str, entries: dict[str, tuple[str, str]], *, indexed: bool = True
+) -> dict[str, int]:
+    """Items from a feed at `url`: entry id -> (title, text), indexed for search unless told
+    not to (then they wait in the backlog, as after a seek). Returns entry id -> item id."""
     source, _ = store.add_source(url, url, SourceKind.FEED, now=NOW)
     parsed = [
         ParsedEntry(
@@ -38,6 +41,8 @@ def put_items(store: Store, url: str, entries: dict[str, tuple[str, str]]) -> di
     with store.transaction():
         known = read_known(store, store.get_source(str(source.id)), rows)
         stored = store.apply_entry_updates(source.id, entry_updates(rows, known, NOW), NOW)
+    if indexed:
+        store.index_backlog()  # what the search service does before it searches
     return dict(zip(entries, stored.new_item_ids, strict=True))
 
 
@@ -190,6 +195,26 @@ def test_cli_search_table_shows_titles_and_snippets(run, store: Store) -> None: 
     out = run("sense", "search", "digital").stdout
     assert "Gardens" in out and "digital gardens" in out
     assert "\x1b" not in out
+
+
+def test_a_search_indexes_the_items_stored_since_the_last_one(store: Store, home: Path) -> None:
+    from pkm.core import open_pkm
+    from pkm.sense.search import SearchQuery, search
+
+    items = put_items(store, "https://a.example/feed", {"z": ("Z", "zettelkasten")}, indexed=False)
+    assert store.search(fts_query("zettelkasten"), SearchFilter(), 10) == []
+    readonly = open_pkm(home, readonly=True)  # cannot index: searches the index as it is
+    try:
+        assert search(readonly, SearchQuery("zettelkasten")) == []
+    finally:
+        readonly.close()
+    pkm = open_pkm(home)
+    try:
+        hits = search(pkm, SearchQuery("zettelkasten"))
+    finally:
+        pkm.close()
+    assert kinds_and_ids(hits) == [("item", items["z"])]
+    assert store.db.execute("SELECT count(*) FROM search_backlog").fetchone()[0] == 0
 
 
 def test_related_items_share_distinctive_terms(store: Store, home: Path) -> None:

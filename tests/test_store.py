@@ -297,14 +297,41 @@ def test_same_article_from_two_sources_is_one_item(store: Store) -> None:
     assert store.get_items(statuses=[ItemStatus.UNREAD], source_ids=[b]) == []
 
 
-def test_fts_follows_items(store: Store) -> None:
+def test_new_items_wait_in_the_backlog_until_a_search_indexes_them(store: Store) -> None:
+    source = add(store, "https://a.example/feed")
+    put(store, source, [entry("1", text="zettelkasten method"), entry("2", text="gone soon")])
+    query = "SELECT rowid FROM search WHERE search MATCH ?"
+    assert store.db.execute(query, ["zettelkasten"]).fetchall() == []
+    # Changed and deleted while waiting: indexed as it is then, and not at all.
+    put(store, source, [entry("1", text="commonplace book"), entry("2", text="gone soon")])
+    store.db.execute("DELETE FROM item_sources WHERE entry_id = '2'")
+    store.db.execute("DELETE FROM items WHERE guid = '2'")
+    assert store.index_backlog() == 1
+    assert store.index_backlog() == 0
+    assert store.db.execute(query, ["zettelkasten"]).fetchall() == []
+    assert store.db.execute(query, ["gone"]).fetchall() == []
+    assert len(store.db.execute(query, ["commonplace"]).fetchall()) == 1
+
+
+def test_fts_follows_indexed_items(store: Store) -> None:
     source = add(store, "https://a.example/feed")
     put(store, source, [entry("1", text="zettelkasten method")])
+    store.index_backlog()
     query = "SELECT rowid FROM search WHERE search MATCH ?"
     assert len(store.db.execute(query, ["zettelkasten"]).fetchall()) == 1
     put(store, source, [entry("1", text="commonplace book")])
     assert store.db.execute(query, ["zettelkasten"]).fetchall() == []
     assert len(store.db.execute(query, ["commonplace"]).fetchall()) == 1
+
+
+def test_a_backlog_item_that_has_a_row_already_is_indexed_once(store: Store) -> None:
+    source = add(store, "https://a.example/feed")
+    put(store, source, [entry("1", text="zettelkasten method")])
+    store.index_backlog()
+    [item_id] = [i.id for i in store.get_items()]
+    store.db.execute("INSERT INTO search_backlog (item_id) VALUES (?)", [item_id])
+    assert store.index_backlog() == 1
+    assert store.db.execute("SELECT count(*) FROM search").fetchone()[0] == 1
 
 
 def test_remove_source_keeps_what_the_user_kept(store: Store) -> None:

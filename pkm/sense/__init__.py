@@ -14,7 +14,8 @@ The services below are what the CLI (or any other caller) uses: each takes an op
 - `start_review`, `record_review`, `review_listing`: resurface past highlights (`review`).
 - Notes (`pkm.sense.notes`): `sync_notes`, `reindex_notes`, `check_notes`, `list_notes`,
   `show_note`, `create_note`, `synthesize_note`.
-- Search (`pkm.sense.search`): `search`, `related_to`.
+- Search (`pkm.sense.search`): `search`, `related_to` (each indexes the items stored
+  since the last search first: `index_new_items`).
 """
 
 from pkm.sense.annotations import (

@@ -7,6 +7,7 @@ typing it means; and a word in a script written without spaces (Chinese, Japanes
 the start of a run of such characters. Anything else FTS5 cannot read is a `QueryError` (a usage error).
 """
 
+import logging
 import math
 import re
 import unicodedata
@@ -20,6 +21,8 @@ from pkm.models import ItemStatus, SearchFilter, SearchHit, SearchKind
 
 if TYPE_CHECKING:
     from pkm.core import Pkm
+
+log = logging.getLogger("pkm.sense.search")
 
 # The column filters a query may use (`title:word`), and the names of the index's columns.
 COLUMNS = {"title": "title", "quote": "quote", "highlight": "quote", "body": "body", "text": "body"}
@@ -77,11 +80,12 @@ class SearchQuery:
 
 
 def search(pkm: "Pkm", query: SearchQuery) -> list[SearchHit]:
-    """The best matches across items, highlights and notes, best first. The note index
-    catches up with the vault first, unless pkm was opened read-only."""
+    """The best matches across items, highlights and notes, best first. The index catches
+    up first (new items, the vault's notes), unless pkm was opened read-only."""
     from pkm.sense.notes import sync_notes
 
     match = fts_query(query.text)
+    index_new_items(pkm)
     sync_notes(pkm)
     source_ids = tuple(s.id for s in pkm.store.resolve_sources(query.sources, tags=False))
     filters = SearchFilter(
@@ -93,6 +97,18 @@ def search(pkm: "Pkm", query: SearchQuery) -> list[SearchHit]:
         until=query.until,
     )
     return pkm.store.search(match, filters, query.limit)
+
+
+def index_new_items(pkm: "Pkm") -> int:
+    """Index the items stored since the last search (their text waits in a backlog, so
+    that `pkm seek` stores without indexing); how many. A read-only pkm searches the index
+    as it is."""
+    if pkm.readonly:
+        return 0
+    count = pkm.store.index_backlog()
+    if count:
+        log.info("search: %d new items indexed", count)
+    return count
 
 
 # Terms a "more like this" query is built from, and how many rows of the index a term may
@@ -140,6 +156,7 @@ def related(
 ) -> Related:
     """What is most like a thing (a query of its most distinctive terms), and the notes that
     mention its `title` without linking to it (`linked_notes`: those that do)."""
+    index_new_items(pkm)
     terms = distinctive_terms(pkm, kind, id, RELATED_TERMS)
     similar: list[SearchHit] = []
     if terms:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # The newest migration in `migrations.py` (a test checks they agree): an index whose
 # newest applied migration is this one needs no sqlite-utils to be used.
-SCHEMA_VERSION = "m010_annotation_origin"
+SCHEMA_VERSION = "m011_search_backlog"
 
 # "pkm" in ASCII: lets pkm refuse to migrate some other application's SQLite file.
 APPLICATION_ID = 0x706B6D00

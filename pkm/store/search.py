@@ -93,6 +93,29 @@ def _targets_sql(kind: SearchKind, count: int) -> str:
 
 
 class SearchMixin(StoreBase):
+    def index_backlog(self) -> int:
+        """Index the items waiting in the search backlog (migration m011); how many.
+
+        One statement for the whole backlog, in one transaction. A row an item may have
+        already (an index repaired meanwhile) is replaced, so the backlog can always be
+        drained; an item deleted while waiting is simply gone.
+        """
+        with wrap_errors(self.path):
+            if self.db.execute("SELECT 1 FROM search_backlog LIMIT 1").fetchone() is None:
+                return 0  # the usual case, and no write lock taken for it
+        with self.transaction():
+            conn = self.db.conn
+            conn.execute(
+                "DELETE FROM search WHERE rowid IN (SELECT item_id * 4 FROM search_backlog)"
+            )
+            count = conn.execute(
+                "INSERT INTO search (rowid, title, quote, body) SELECT id * 4,"
+                " coalesce(title, ''), '', content_text FROM items"
+                " WHERE id IN (SELECT item_id FROM search_backlog)"
+            ).rowcount
+            conn.execute("DELETE FROM search_backlog")
+        return count
+
     def search(self, match: str, filters: SearchFilter, limit: int) -> list[SearchHit]:
         """The best `limit` hits for an FTS5 MATCH expression, best first.
 

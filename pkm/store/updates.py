@@ -140,7 +140,7 @@ class UpdatesMixin(AnnotationsMixin):
             " VALUES (?, ?, ?, ?, ?)",
             links,
         )
-        self._index_new_items(new_ids)
+        self._queue_for_search(new_ids)
         return StoredEntries(tuple(new_ids), tuple(changed_ids), tuple(linked_ids))
 
     def _write_shared(self, item_id: int, source_id: int, e: EntryUpdate, when: datetime) -> None:
@@ -159,20 +159,12 @@ class UpdatesMixin(AnnotationsMixin):
             [(item_id, n, c.url, url_key(c.url), c.title) for n, c in enumerate(e.entry.cites)],
         )
 
-    def _index_new_items(self, item_ids: Sequence[int]) -> None:
-        """Add new items to the search index, in the transaction that inserted them.
-
-        One statement per batch costs much less than a trigger per row (migration m003);
-        every path that inserts items comes through here.
-        """
-        for start in range(0, len(item_ids), 500):
-            chunk = item_ids[start : start + 500]
-            self.db.conn.execute(
-                "INSERT INTO search (rowid, title, quote, body) SELECT id * 4,"
-                " coalesce(title, ''), '', content_text FROM items"
-                f" WHERE id IN ({','.join('?' * len(chunk))})",
-                list(chunk),
-            )
+    def _queue_for_search(self, item_ids: Sequence[int]) -> None:
+        """Put new items in the search backlog (migration m011), which a search drains
+        (`index_backlog`); every path that inserts items comes through here."""
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO search_backlog (item_id) VALUES (?)", [[i] for i in item_ids]
+        )
 
     def set_item_sort(self, item_id: int, when: datetime) -> None:
         self.db.conn.execute("UPDATE items SET sort_at = ? WHERE id = ?", [to_iso(when), item_id])
