@@ -40,12 +40,13 @@ class SmallDisk:
         if not self.real:
             (self.path / MARKER).touch()
             return
-        with open(self._filler, "ab") as f:
+        # Unbuffered: a buffered file still holds the block that did not fit, and fails
+        # again when it is closed.
+        with open(self._filler, "ab", buffering=0) as f:
             block = b"\0" * (1 << 16)
             try:
                 while True:
                     f.write(block)
-                    f.flush()
             except OSError as e:
                 if e.errno != errno.ENOSPC:
                     raise
