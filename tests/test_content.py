@@ -139,3 +139,75 @@ def test_strip_controls_gives_the_same_text_short_or_long(text: str, padding: st
     stripped = strip_controls(padding + text)
     assert _CONTROLS_RE.search(stripped) is None
     assert stripped == padding + strip_controls(text)
+
+
+def _text_by_callback(html: str) -> str:
+    """html_to_text as it was written first, one `re.sub` callback per tag: the reference
+    its faster form must agree with."""
+    from pkm import content
+
+    def replace(match: re.Match[str]) -> str:
+        tag = match.group(1) or ""
+        name = tag.lstrip("/").lower()
+        if name in content._BLOCK_TAGS:
+            return "\n"
+        if name in content._CELL_TAGS:
+            return " " if tag.startswith("/") else ""
+        return ""
+
+    text = content.unescape(content._TAG_RE.sub(replace, html)).translate(content._SPACES)
+    while "  " in text:
+        text = text.replace("  ", " ")
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return content._BLANK_LINES_RE.sub("\n\n", text).strip()
+
+
+_MARKUP = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<P class=x>",
+                "<td>",
+                "</TD>",
+                "<th>",
+                "</th>",
+                "<br/>",
+                "<li>",
+                "</Div>",
+                "<pre>",
+                "<a title='<p>'>",
+                "<!-- <p> -->",
+                "<!--",
+                "-->",
+                "<",
+                ">",
+                "&amp;",
+                "&nbsp;",
+                "&lt;p&gt;",
+                "\n",
+                "\u00a0",
+                "  ",
+                "\t",
+                "<span>",
+                "</tr>",
+            ]
+        ),
+        st.text(max_size=8),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(_MARKUP)
+def test_plain_text_is_what_one_callback_per_tag_gave(html: str) -> None:
+    assert html_to_text(html) == _text_by_callback(html)
+
+
+def test_plain_text_of_many_tag_spellings_keeps_no_table_of_them_all() -> None:
+    from pkm import content
+
+    html = "".join(f"<x{i}>{i}</x{i}>" for i in range(10_000)) + "<P>end</p>"
+    assert html_to_text(html) == _text_by_callback(html)
+    assert len(content._TAG_SEPARATORS) <= content._TagSeparators.LIMIT
