@@ -291,3 +291,24 @@ def test_a_note_is_searched_without_pkms_markers(run, home: Path) -> None:  # ty
     (hit,) = json.loads(run("sense", "search", "compost", "--json").stdout)
     assert "pkm:begin" not in hit["snippet"] and "compost" in hit["snippet"]
     assert json.loads(run("sense", "search", "begin", "--json").stdout) == []
+
+
+def test_a_search_while_the_index_is_locked_answers_from_what_is_indexed(
+    run, store: Store, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    items = put_items(store, "https://a.example/feed", {"z": ("Z", "zettelkasten")}, indexed=False)
+    (home / "pkm.toml").write_text("[index]\nbusy_timeout = 0.2\n")
+    holder = sqlite3.connect(home / "pkm.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        locked = run("sense", "search", "zettelkasten", "--json")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert json.loads(locked.stdout) == []
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith("pkm: warning: new items are not searched yet: database is locked")
+    found = run("sense", "search", "zettelkasten", "--json")
+    assert [h["id"] for h in json.loads(found.stdout)] == [items["z"]]

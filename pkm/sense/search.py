@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pkm.errors import ItemNotFoundError, QueryError
+from pkm.errors import DamagedIndexError, DiskFullError, ItemNotFoundError, QueryError, StoreError
 from pkm.models import ItemStatus, SearchFilter, SearchHit, SearchKind
 
 if TYPE_CHECKING:
@@ -102,10 +102,18 @@ def search(pkm: "Pkm", query: SearchQuery) -> list[SearchHit]:
 def index_new_items(pkm: "Pkm") -> int:
     """Index the items stored since the last search (their text waits in a backlog, so
     that `pkm seek` stores without indexing); how many. A read-only pkm searches the index
-    as it is."""
+    as it is; so does one whose index another process keeps locked past the busy timeout,
+    or whose disk is full, with a warning: a search must not fail for what it could not
+    add."""
     if pkm.readonly:
         return 0
-    count = pkm.store.index_backlog()
+    try:
+        count = pkm.store.index_backlog()
+    except (StoreError, DiskFullError) as e:
+        if isinstance(e, DamagedIndexError):
+            raise
+        log.warning("pkm: warning: new items are not searched yet: %s", e)
+        return 0
     if count:
         log.info("search: %d new items indexed", count)
     return count
