@@ -2,9 +2,10 @@
 pkm knows, and the search index against the rows it indexes (and putting it right).
 
 The search index is kept in step by triggers, by the store's writers and by the search
-backlog that a search drains (see migrations m004 and m011, `index_backlog`); a row lost or left behind (an interrupted write by an old
-pkm, a hand edit with sqlite3) makes search miss things or find what is gone. Checking it
-costs a pass over the index, so it is `pkm doctor`'s job, not every command's.
+backlog that a search drains (see migrations m004 and m011, `index_backlog`); a row lost
+or left behind (an interrupted write by an old pkm, a hand edit with sqlite3) makes search
+miss things or find what is gone. Checking it costs a pass over the index, so it is `pkm
+doctor`'s job, not every command's.
 """
 
 from __future__ import annotations
