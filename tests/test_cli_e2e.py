@@ -178,6 +178,28 @@ def test_a_pkm_folder_in_the_current_directory_does_not_reach_the_workers(
     assert fetched_sources(slow_feeds) == FEEDS
 
 
+def _parse_workers(run_pid: int) -> set[int]:
+    """The parse workers of the pkm run `run_pid`: the processes its fork server started."""
+    return set().union(*(descendants(child) for child in descendants(run_pid)))
+
+
+def test_parse_workers_killed_mid_run_cost_no_source(slow_feeds: Path) -> None:
+    """A worker killed (the OOM killer, a stray kill) breaks the pool: what was waiting for
+    it, and every body after, is parsed in the main process instead."""
+    proc = subprocess.Popen(pkm_cmd(slow_feeds, "seek", "-q"), env=env(), stderr=subprocess.PIPE)
+    wait_for_progress(slow_feeds, proc)
+    deadline = time.monotonic() + 10
+    while not (workers := _parse_workers(proc.pid)):
+        assert time.monotonic() < deadline, "no parse workers started"
+        time.sleep(0.02)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr.decode()) == (0, "")
+    assert fetched_sources(slow_feeds) == FEEDS
+    assert_consistent(slow_feeds)
+
+
 def test_the_parse_workers_do_not_run_the_callers_script(slow_feeds: Path, tmp_path: Path) -> None:
     """A script that runs pkm runs once: workers never re-run it as `__mp_main__` (for the
     console script that meant importing the whole CLI in each worker first)."""
