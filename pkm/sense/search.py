@@ -109,9 +109,9 @@ def index_new_items(pkm: "Pkm") -> int:
         return 0
     try:
         count = pkm.store.index_backlog()
+    except DamagedIndexError:
+        raise
     except (StoreError, DiskFullError) as e:
-        if isinstance(e, DamagedIndexError):
-            raise
         log.warning("pkm: warning: new items are not searched yet: %s", e)
         return 0
     if count:

@@ -18,13 +18,13 @@ from pkm import models  # loaded when first used (see pkm.models)
 from pkm.models import SearchKind
 from pkm.store._base import StoreBase
 from pkm.store._db import SCHEMA_VERSION, wrap_errors
-from pkm.store.search import KIND_CODES
+from pkm.store.search import ITEM_ROWS, KIND_CODES
 
 # How each kind of thing fills the search columns (title, quote, body), as the writers
 # fill them; `{ids}` is a list of placeholders. Notes are not here: their body is the
 # file's text, which only the vault can give (see `repair_search`).
 _INDEXED: dict[SearchKind, str] = {
-    "item": "SELECT id * 4, coalesce(title, ''), '', content_text FROM items WHERE id IN ({ids})",
+    "item": ITEM_ROWS + " WHERE id IN ({ids})",
     "annotation": (
         "SELECT id * 4 + 1, '', coalesce(exact, ''), comment FROM annotations WHERE id IN ({ids})"
     ),

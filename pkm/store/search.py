@@ -17,6 +17,8 @@ from pkm.store._base import StoreBase
 from pkm.store._db import wrap_errors
 
 KIND_CODES: dict[SearchKind, int] = {"item": 0, "annotation": 1, "note": 2}
+# An item's row of the index (rowid, title, quote, body), for a WHERE clause to choose the items.
+ITEM_ROWS = "SELECT id * 4, coalesce(title, ''), '', content_text FROM items"
 _KINDS: dict[int, SearchKind] = {v: k for k, v in KIND_CODES.items()}
 
 # BM25 weights of the columns title, quote (a highlight), body: a word in a title or a
@@ -109,8 +111,7 @@ class SearchMixin(StoreBase):
                 "DELETE FROM search WHERE rowid IN (SELECT item_id * 4 FROM search_backlog)"
             )
             count = conn.execute(
-                "INSERT INTO search (rowid, title, quote, body) SELECT id * 4,"
-                " coalesce(title, ''), '', content_text FROM items"
+                f"INSERT INTO search (rowid, title, quote, body) {ITEM_ROWS}"
                 " WHERE id IN (SELECT item_id FROM search_backlog)"
             ).rowcount
             conn.execute("DELETE FROM search_backlog")
