@@ -482,3 +482,19 @@ def test_an_index_from_before_fingerprints_is_not_rewritten(
     assert all(item.changed_at is None for item in pkm.store.get_items())
     [source] = pkm.store.get_sources()
     assert set(parse.held_fingerprints(pkm.store.get_entry_hashes(source.id))) == {"1", "2"}
+
+
+def test_a_parse_pool_left_by_an_exception_leaves_no_thread_and_no_worker_busy() -> None:
+    """Ctrl-C while a worker parses: the pool block ends at once and joins its manager
+    thread, so interpreter exit has nothing left to wake (Python 3.11's exit hook woke a
+    manager thread that was closing its own pipe: "Bad file descriptor" after "pkm:
+    interrupted")."""
+    before = set(threading.enumerate())
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), parse.parse_pool() as pool:
+        task = pool.submit(time.sleep, 30)
+        time.sleep(0.5)  # the worker is in its task
+        raise KeyboardInterrupt
+    assert time.monotonic() - started < 5
+    assert set(threading.enumerate()) == before
+    assert task.done()

@@ -127,7 +127,13 @@ def shared_hash(h: TeammateHighlight) -> str:
 
 @contextmanager
 def parse_pool() -> Iterator[ProcessPoolExecutor]:
-    """Worker processes for `parse_fetched`, ended when the block ends (or the parent dies)."""
+    """Worker processes for `parse_fetched`, ended when the block ends (or the parent dies).
+
+    The block ends only once the pool's manager thread has: left running, it raced Python
+    3.11's exit hook, which wakes it through a pipe it may be closing ("Bad file descriptor"
+    printed after "pkm: interrupted"). A block ended by an exception (Ctrl-C, a full disk)
+    terminates the workers first, so that what they were parsing, moot now, is not waited for.
+    """
     pool = ProcessPoolExecutor(
         max_workers=os.cpu_count() or 2,
         mp_context=start_parse_server(),
@@ -137,8 +143,17 @@ def parse_pool() -> Iterator[ProcessPoolExecutor]:
     try:
         with _workers_without_main():
             yield pool
+    except BaseException:
+        _terminate_workers(pool)
+        raise
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Python 3.14's `ProcessPoolExecutor.terminate_workers`, for the versions before it."""
+    for process in list((pool._processes or {}).values()):
+        process.terminate()
 
 
 @contextmanager
