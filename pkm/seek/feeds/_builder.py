@@ -55,7 +55,7 @@ _MAX_TITLE_BYTES = 1000
 
 # Bump when building changes what an entry becomes from the same raw entry (sanitizing,
 # text extraction, dates, ...): every entry is then built again once and compared.
-_BUILD_VERSION = "r1"
+_BUILD_VERSION = "r2"
 
 
 def _build(
